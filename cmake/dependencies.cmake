@@ -1,0 +1,15 @@
+# Every third-party dependency is found here, once, and exposed as an imported target.
+# Which folder may use which is decided in the folders' own CMakeLists (see docs/architecture.md).
+find_package(Threads REQUIRED)
+find_package(Boost 1.74 REQUIRED)
+find_package(OpenSSL 3 REQUIRED)
+find_package(SQLite3 REQUIRED)
+find_package(fmt REQUIRED)
+find_package(spdlog REQUIRED)
+find_package(nlohmann_json 3 REQUIRED)
+find_package(CLI11 REQUIRED)
+find_package(tomlplusplus REQUIRED)
+find_package(GTest REQUIRED)
+if(SEALMAIL_BENCH)
+  find_package(benchmark REQUIRED)
+endif()
