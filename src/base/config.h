@@ -1,0 +1,83 @@
+// config.h — the server's configuration: one TOML file, every key documented with its
+// default in docs/configuration.md.
+//
+// SECURITY: reads an operator-supplied file. Unknown keys, wrong types and invalid values are
+// refused with "FILE:LINE: KEY: reason" — a typo must never be silently ignored (a misspelt
+// limit would otherwise fall back to its default unnoticed).
+// Thread-safety: Config is a value; load_config is a pure function of the file.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/result.h"
+
+namespace sealmail {
+
+struct Endpoint {
+  std::string address;  // IPv4 or IPv6 literal, e.g. "127.0.0.1" or "::1"
+  uint16_t port = 0;    // 0: the operating system picks one (printed at start-up)
+
+  std::string to_string() const;  // "127.0.0.1:8443", "[::1]:8443"
+};
+
+// "127.0.0.1:8443" or "[::1]:8443".
+Result<Endpoint> parse_endpoint(std::string_view text);
+
+struct LogConfig {
+  std::string level = "info";  // trace, debug, info, warn, error, critical, off
+  std::filesystem::path file;  // empty: standard error
+};
+
+struct LimitsConfig {
+  uint32_t max_connections = 1000;        // per listener
+  uint32_t max_connections_per_ip = 20;   // per listener and client address
+  std::chrono::milliseconds idle_timeout{std::chrono::minutes(5)};
+  std::chrono::milliseconds session_timeout{std::chrono::minutes(30)};
+  std::chrono::milliseconds drain_timeout{std::chrono::seconds(30)};
+};
+
+struct ApiConfig {
+  std::vector<Endpoint> listen{{"127.0.0.1", 8443}};
+  uint32_t max_header_bytes = 16 * 1024;
+  uint32_t max_body_bytes = 1024 * 1024;
+};
+
+struct Config {
+  std::filesystem::path source;  // the file this was read from
+
+  // [server]
+  std::string hostname = "localhost";
+  std::string domain;  // the first hosted mail domain
+  std::vector<std::string> roles{"api"};
+  std::filesystem::path data_dir = "data";  // relative paths are relative to the file
+
+  // [store]
+  std::string store_url = "sqlite";
+
+  // [tls]
+  std::filesystem::path tls_cert = "tls/cert.pem";
+  std::filesystem::path tls_key = "tls/key.pem";
+
+  ApiConfig api;
+  LimitsConfig limits;
+  LogConfig log;
+};
+
+// The roles a server process can run ([server] roles).
+inline constexpr std::string_view kKnownRoles[] = {"api"};
+
+// Reads and validates a config file. Relative paths in it are resolved against its folder.
+Result<Config> load_config(const std::filesystem::path& path);
+
+// Same, from text; `source` names the file in error messages and anchors relative paths.
+Result<Config> parse_config(std::string_view text, const std::filesystem::path& source);
+
+// The commented TOML that `sealmail init` writes.
+std::string render_default_config(std::string_view hostname, std::string_view domain);
+
+}  // namespace sealmail
