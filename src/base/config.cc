@@ -73,6 +73,21 @@ Setter nested(Outer outer, Inner inner, Convert convert) {
   };
 }
 
+Result<std::string> as_dns_name(const toml::node& node) {
+  std::string name = SEALMAIL_TRY(as_string(node));
+  if (!is_dns_name(name)) {
+    return make_error(Errc::kInvalidArgument, fmt::format("\"{}\" is not a DNS name", name));
+  }
+  return name;
+}
+
+Setter dns_name_key(std::string Config::*field) {
+  return [field](const toml::node& node, Config& config) -> Status {
+    config.*field = SEALMAIL_TRY(as_dns_name(node));
+    return ok_status();
+  };
+}
+
 Result<uint32_t> as_count(const toml::node& node) {
   auto v = node.value_exact<int64_t>();
   if (!v) return wrong_type("an integer", node);
@@ -141,8 +156,8 @@ Status set_log_level(const toml::node& node, Config& config) {
 const std::vector<Section>& schema() {
   static const std::vector<Section> sections = {
       {"server",
-       {{"hostname", string_key(&Config::hostname)},
-        {"domain", string_key(&Config::domain)},
+       {{"hostname", dns_name_key(&Config::hostname)},
+        {"domain", dns_name_key(&Config::domain)},
         {"roles", set_roles},
         {"data_dir",
          [](const toml::node& n, Config& c) -> Status {
@@ -195,6 +210,24 @@ std::filesystem::path resolve(const std::filesystem::path& base, const std::file
 }
 
 }  // namespace
+
+bool is_dns_name(std::string_view name) {
+  if (name.empty() || name.size() > 253) return false;
+  size_t start = 0;
+  while (true) {
+    size_t dot = name.find('.', start);
+    std::string_view label = name.substr(start, dot == std::string_view::npos ? dot : dot - start);
+    if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-') {
+      return false;
+    }
+    for (char c : label) {
+      bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
+      if (!ok) return false;
+    }
+    if (dot == std::string_view::npos) return true;
+    start = dot + 1;
+  }
+}
 
 std::string Endpoint::to_string() const {
   if (address.find(':') != std::string::npos) return fmt::format("[{}]:{}", address, port);

@@ -71,6 +71,9 @@ struct Config {
 // The roles a server process can run ([server] roles).
 inline constexpr std::string_view kKnownRoles[] = {"api"};
 
+// A DNS host name: dot-separated labels of letters, digits and inner hyphens, ≤ 253 bytes.
+bool is_dns_name(std::string_view name);
+
 // Reads and validates a config file. Relative paths in it are resolved against its folder.
 Result<Config> load_config(const std::filesystem::path& path);
 

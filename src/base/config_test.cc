@@ -122,6 +122,18 @@ TEST(Config, MissingFileIsAOneLineError) {
             "/nonexistent/sealmail.toml: cannot read the config file: No such file or directory");
 }
 
+TEST(Config, HostAndDomainMustBeDnsNames) {
+  EXPECT_EQ(error_of("[server]\ndomain = \"exa mple.test\"\n"),
+            "/etc/sealmail/sealmail.toml:2: server.domain: \"exa mple.test\" is not a DNS name");
+  for (const char* good : {"localhost", "mail.example.test", "a-b.c9.example"}) {
+    EXPECT_TRUE(is_dns_name(good)) << good;
+  }
+  for (const std::string& bad :
+       std::vector<std::string>{"", ".", "a..b", "-a.b", "a-.b", "a_b.c", "a.b.", std::string(64, 'a')}) {
+    EXPECT_FALSE(is_dns_name(bad)) << bad;
+  }
+}
+
 TEST(Config, EndpointsParseAndPrint) {
   EXPECT_EQ(parse_endpoint("[::1]:25")->to_string(), "[::1]:25");
   EXPECT_EQ(parse_endpoint("0.0.0.0:0")->port, 0);

@@ -1,0 +1,17 @@
+// commands.h — the `sealmail` subcommands. Each add_* registers one subcommand with its
+// options and --help; its callback returns the process exit code through `exit_code`.
+//
+// Every failure ends in one line on stderr, "sealmail: REASON", and a non-zero exit.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace sealmail::cli {
+
+void add_init_command(CLI::App& app, int& exit_code);
+void add_server_command(CLI::App& app, int& exit_code);
+
+// Prints "sealmail: MESSAGE" to stderr and returns 1.
+int fail(const std::string& message);
+
+}  // namespace sealmail::cli

@@ -1,0 +1,30 @@
+// The `sealmail` command: one binary for the server, its administration and the client.
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+#include "cli/commands.h"
+
+namespace sealmail::cli {
+
+int fail(const std::string& message) {
+  std::cerr << "sealmail: " << message << "\n";
+  return 1;
+}
+
+}  // namespace sealmail::cli
+
+int main(int argc, char** argv) {
+  CLI::App app{"sealmail — end-to-end encrypted mail server and client", "sealmail"};
+  app.set_version_flag("--version", std::string("sealmail ") + SEALMAIL_VERSION);
+  app.require_subcommand(1);
+  int exit_code = 0;
+  sealmail::cli::add_init_command(app, exit_code);
+  sealmail::cli::add_server_command(app, exit_code);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  return exit_code;
+}

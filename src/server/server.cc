@@ -1,0 +1,135 @@
+#include <utility>  // before Boost.Asio: Boost 1.74's coroutine support needs it
+
+#include "server/server.h"
+
+#include <boost/asio/bind_executor.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "base/log.h"
+#include "http/engine.h"
+#include "http/health.h"
+#include "net/listener.h"
+#include "net/tls.h"
+#include "store/store.h"
+
+namespace sealmail::server {
+namespace {
+
+net::ListenerOptions listener_options(const Config& config, std::string role,
+                                      const Endpoint& endpoint, net::ListenerOptions::Tls tls) {
+  net::ListenerOptions options;
+  options.name = std::move(role);
+  options.address = endpoint.address;
+  options.port = endpoint.port;
+  options.tls = tls;
+  options.max_connections = config.limits.max_connections;
+  options.max_connections_per_ip = config.limits.max_connections_per_ip;
+  options.idle_timeout = config.limits.idle_timeout;
+  options.session_timeout = config.limits.session_timeout;
+  return options;
+}
+
+std::shared_ptr<net::EngineFactory> api_engines(const Config& config) {
+  auto router = std::make_shared<http::Router>();
+  http::register_health(*router);
+  http::HttpLimits limits;
+  limits.max_header_bytes = config.api.max_header_bytes;
+  limits.max_body_bytes = config.api.max_body_bytes;
+  return std::make_shared<http::HttpEngineFactory>(std::move(router), limits);
+}
+
+bool has_role(const Config& config, std::string_view role) {
+  return std::find(config.roles.begin(), config.roles.end(), role) != config.roles.end();
+}
+
+}  // namespace
+
+Status run(const Config& config) {
+  SEALMAIL_RETURN_IF_ERROR(init_logging(config.log.level, config.log.file.string()));
+  spdlog::info("sealmail {} starting: config {}, roles {}", SEALMAIL_VERSION,
+               config.source.string(), fmt::join(config.roles, ","));
+
+  auto store = store::open_store(config.store_url, config.data_dir);
+  if (!store.ok()) return make_error(store.error().code, "store: " + store.error().message);
+  spdlog::info("store open at schema version {}", (*store)->schema_version());
+
+  auto tls = SEALMAIL_TRY(net::TlsContextProvider::load(config.tls_cert, config.tls_key));
+
+  boost::asio::io_context io;
+  std::vector<std::shared_ptr<net::Listener>> listeners;
+  if (has_role(config, "api")) {
+    auto engines = api_engines(config);
+    for (const Endpoint& endpoint : config.api.listen) {
+      auto listener = net::Listener::create(
+          io.get_executor(),
+          listener_options(config, "api", endpoint, net::ListenerOptions::Tls::kImplicit),
+          engines, tls);
+      if (!listener.ok()) {
+        return make_error(listener.error().code,
+                          "api: cannot listen on " + endpoint.to_string() + ": " +
+                              listener.error().message);
+      }
+      listeners.push_back(*listener);
+    }
+  }
+
+  for (const auto& listener : listeners) {
+    listener->start();
+    Endpoint bound{listener->local_endpoint().address().to_string(),
+                   listener->local_endpoint().port()};
+    std::printf("sealmail: %s listening on %s\n", listener->options().name.c_str(),
+                bound.to_string().c_str());
+  }
+  std::fflush(stdout);
+
+  boost::asio::signal_set stop_signals(io, SIGTERM, SIGINT);
+  boost::asio::signal_set reload_signals(io, SIGHUP);
+  std::function<void()> wait_for_reload = [&] {
+    reload_signals.async_wait([&](const boost::system::error_code& ec, int) {
+      if (ec) return;
+      if (Status s = tls->reload(); s.ok()) {
+        spdlog::info("tls: reloaded {} and {}", config.tls_cert.string(),
+                     config.tls_key.string());
+      } else {
+        spdlog::error("tls: reload failed, keeping the previous certificate: {}",
+                      s.error().message);
+      }
+      wait_for_reload();
+    });
+  };
+  wait_for_reload();
+
+  stop_signals.async_wait([&](const boost::system::error_code& ec, int signal) {
+    if (ec) return;
+    spdlog::info("signal {}: draining {} listener(s)", signal, listeners.size());
+    reload_signals.cancel();
+    auto remaining = std::make_shared<std::atomic<size_t>>(listeners.size());
+    auto all_drained = [&, remaining] {
+      if (remaining->fetch_sub(1) == 1) io.stop();
+    };
+    if (listeners.empty()) io.stop();
+    for (const auto& listener : listeners) {
+      listener->begin_drain(config.limits.drain_timeout);
+      listener->async_wait_drained(boost::asio::bind_executor(io.get_executor(), all_drained));
+    }
+  });
+
+  unsigned thread_count = std::clamp(std::thread::hardware_concurrency(), 1u, 8u);
+  std::vector<std::thread> threads;
+  for (unsigned i = 1; i < thread_count; ++i) threads.emplace_back([&io] { io.run(); });
+  io.run();
+  for (std::thread& t : threads) t.join();
+  spdlog::info("sealmail stopped");
+  spdlog::default_logger()->flush();
+  return ok_status();
+}
+
+}  // namespace sealmail::server

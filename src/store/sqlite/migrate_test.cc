@@ -1,0 +1,233 @@
+// Migrations: a database left at any older version — with rows in it — opens with the current
+// code, reaches the latest version with its data intact, and ends with exactly the schema of a
+// fresh install. Adding migrations/NNNN_*.sql extends these tests by itself; when a migration
+// adds or reshapes tables, add a Seed for the version it creates so later migrations are
+// tested against rows of that shape too.
+#include "store/sqlite/migrate.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <functional>
+#include <limits>
+#include <regex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "store/store.h"
+#include "store/store_test_backends.h"
+
+namespace sealmail::store::sqlite {
+namespace {
+
+using testing::TempDir;
+
+// Representative rows written in the schema of `version`, and how to recognise them through the
+// Store interface (which does not change when the schema does) after upgrading.
+struct Seed {
+  int version;
+  const char* sql;
+  std::function<void(Store&)> verify;
+};
+
+const std::vector<Seed>& seeds() {
+  static const std::vector<Seed> kSeeds = {
+      {1,
+       "INSERT INTO accounts (account_id, address, address_key, created_at_ms, last_cursor) "
+       "VALUES (7, 'Seed.One@Example.org', 'seed.one@example.org', 1700000000000, 2), "
+       "       (8, 'seed.two@example.org', 'seed.two@example.org', 1700000000001, 0);"
+       "INSERT INTO events (account_id, cursor, kind, payload, created_at_ms) "
+       "VALUES (7, 1, 'seed.first', X'00FF0A', 1700000000002), "
+       "       (7, 2, 'seed.second', X'', 1700000000003);",
+       [](Store& store) {
+         auto one = store.find_account("SEED.ONE@example.org");
+         ASSERT_TRUE(one.ok()) << one.error().describe();
+         EXPECT_EQ(one->value, 7);
+         EXPECT_EQ(store.find_account("seed.two@example.org").value_or({}).value, 8);
+         EXPECT_EQ(store.create_account("seed.one@EXAMPLE.org").error().code, Errc::kAlreadyExists);
+         auto events = store.events_after(*one, 0, 100);
+         ASSERT_TRUE(events.ok()) << events.error().describe();
+         ASSERT_EQ(events->size(), 2u);
+         EXPECT_EQ((*events)[0].kind, "seed.first");
+         EXPECT_EQ((*events)[0].payload, std::string("\x00\xff\n", 3));
+         EXPECT_EQ((*events)[0].created_at_ms, 1700000000002);
+         EXPECT_EQ((*events)[1].cursor, 2);
+         EXPECT_EQ((*events)[1].payload, "");
+         EXPECT_EQ(store.last_cursor(*one).value_or(-1), 2);
+         // The counter survived: the next event continues the sequence.
+         EXPECT_EQ(store.append_event(*one, "seed.third", "x").value_or(-1), 3);
+         EXPECT_EQ(store.last_cursor(AccountId{8}).value_or(-1), 0);
+       }},
+  };
+  return kSeeds;
+}
+
+// sqlite_master with whitespace runs collapsed: the schema as SQLite will use it.
+std::vector<std::string> normalized_schema(Connection& db) {
+  std::vector<std::string> rows;
+  auto stmt = db.prepare(
+      "SELECT type, name, tbl_name, coalesce(sql, '') FROM sqlite_master "
+      "ORDER BY type, name");
+  EXPECT_TRUE(stmt.ok());
+  if (!stmt.ok()) return rows;
+  static const std::regex kSpace("\\s+");
+  while (true) {
+    auto row = stmt->step();
+    EXPECT_TRUE(row.ok());
+    if (!row.ok() || !*row) break;
+    rows.push_back(stmt->column_text(0) + " " + stmt->column_text(1) + " on " +
+                   stmt->column_text(2) + ": " +
+                   std::regex_replace(stmt->column_text(3), kSpace, " "));
+  }
+  return rows;
+}
+
+int64_t count(Connection& db, const std::string& sql) {
+  auto text = db.query_text(sql);
+  EXPECT_TRUE(text.ok()) << sql << ": " << text.error().describe();
+  return text.ok() ? std::stoll(*text) : -1;
+}
+
+TEST(MigrationsTest, EmbeddedMigrationsAreNumberedFromOneWithoutGaps) {
+  auto migrations = embedded_migrations();
+  ASSERT_FALSE(migrations.empty());
+  EXPECT_EQ(latest_schema_version(), static_cast<int>(migrations.size()));
+  for (size_t i = 0; i < migrations.size(); ++i) {
+    char prefix[32];
+    std::snprintf(prefix, sizeof prefix, "%04zu_", i + 1);
+    EXPECT_EQ(migrations[i].version, static_cast<int>(i) + 1);
+    EXPECT_EQ(migrations[i].name.substr(0, 5), prefix);
+    EXPECT_NE(migrations[i].sql.find("CREATE"), std::string_view::npos);
+  }
+  EXPECT_EQ(migrations[0].name, "0001_initial");
+}
+
+TEST(MigrationsTest, EveryOlderVersionUpgradesToAFreshInstallsSchema) {
+  TempDir fresh_dir;
+  ASSERT_TRUE(open_store("", fresh_dir.path()).ok());
+  auto fresh = Connection::open(fresh_dir.path() / "sealmail.db", {});
+  ASSERT_TRUE(fresh.ok());
+  const std::vector<std::string> fresh_schema = normalized_schema(*fresh);
+  ASSERT_FALSE(fresh_schema.empty());
+  const int latest = latest_schema_version();
+
+  // k == latest is a plain reopen; it keeps the seeds exercised while there is one migration.
+  for (int k = 0; k <= latest; ++k) {
+    SCOPED_TRACE("from version " + std::to_string(k));
+    TempDir dir;
+    const auto file = dir.path() / "sealmail.db";
+    std::vector<const Seed*> planted;
+    {
+      // Build the old database the way an old release would have: migrate step by step and
+      // write each version's rows in that version's schema.
+      auto old = Connection::open(file, {});
+      ASSERT_TRUE(old.ok()) << old.error().describe();
+      for (int v = 1; v <= k; ++v) {
+        auto reached = migrate(*old, v);
+        ASSERT_TRUE(reached.ok()) << reached.error().describe();
+        ASSERT_EQ(*reached, v);
+        for (const Seed& seed : seeds()) {
+          if (seed.version != v) continue;
+          Status seeded = old->exec(seed.sql);
+          ASSERT_TRUE(seeded.ok()) << seeded.error().describe();
+          planted.push_back(&seed);
+        }
+      }
+      EXPECT_EQ(read_schema_version(*old).value_or(-1), k);
+    }
+
+    auto store = open_store("", dir.path());
+    ASSERT_TRUE(store.ok()) << store.error().describe();
+    EXPECT_EQ((*store)->schema_version(), latest);
+    for (const Seed* seed : planted) seed->verify(**store);
+
+    auto upgraded = Connection::open(file, {});
+    ASSERT_TRUE(upgraded.ok());
+    EXPECT_EQ(normalized_schema(*upgraded), fresh_schema);
+    EXPECT_EQ(count(*upgraded, "SELECT count(*) FROM schema_migrations"), latest);
+  }
+}
+
+TEST(MigrationsTest, FailedMigrationLeavesThePreviousVersion) {
+  TempDir dir;
+  auto db = Connection::open(dir.path() / "x.db", {});
+  ASSERT_TRUE(db.ok());
+  std::vector<Migration> migrations(embedded_migrations().begin(), embedded_migrations().end());
+  const int good = static_cast<int>(migrations.size());
+  migrations.push_back(
+      {good + 1, "9999_broken", "CREATE TABLE half_done (x INTEGER); THIS IS NOT SQL;"});
+
+  auto reached = migrate(*db, good + 1, migrations);
+  ASSERT_FALSE(reached.ok());
+  EXPECT_NE(reached.error().message.find("9999_broken"), std::string::npos)
+      << reached.error().message;
+  EXPECT_EQ(read_schema_version(*db).value_or(-1), good);
+  EXPECT_EQ(count(*db, "SELECT count(*) FROM sqlite_master WHERE name = 'half_done'"), 0);
+  EXPECT_FALSE(db->in_transaction());
+}
+
+TEST(MigrationsTest, NewerDatabaseIsRefusedNamingBothVersions) {
+  TempDir dir;
+  auto db = Connection::open(dir.path() / "x.db", {});
+  ASSERT_TRUE(db.ok());
+  const int latest = latest_schema_version();
+  ASSERT_TRUE(migrate(*db, latest).ok());
+  ASSERT_TRUE(db->exec("INSERT INTO schema_migrations VALUES (" + std::to_string(latest + 1) +
+                       ", '9999_future', 0)")
+                  .ok());
+  auto reached = migrate(*db, latest);
+  ASSERT_FALSE(reached.ok());
+  EXPECT_EQ(reached.error().code, Errc::kUnsupported);
+  EXPECT_NE(reached.error().message.find("version " + std::to_string(latest + 1)),
+            std::string::npos)
+      << reached.error().message;
+  EXPECT_NE(reached.error().message.find("build's " + std::to_string(latest)), std::string::npos)
+      << reached.error().message;
+}
+
+TEST(MigrationsTest, BrokenBookkeepingIsCorruption) {
+  TempDir dir;
+  auto db = Connection::open(dir.path() / "x.db", {});
+  ASSERT_TRUE(db.ok());
+  ASSERT_TRUE(migrate(*db, latest_schema_version()).ok());
+  ASSERT_TRUE(db->exec("INSERT INTO schema_migrations VALUES (1000, 'gap', 0)").ok());
+  EXPECT_EQ(read_schema_version(*db).error().code, Errc::kCorruption);
+  ASSERT_TRUE(db->exec("DELETE FROM schema_migrations").ok());
+  EXPECT_EQ(read_schema_version(*db).error().code, Errc::kCorruption);
+}
+
+TEST(MigrationsTest, DowngradeAndUnknownTargetAreRefused) {
+  TempDir dir;
+  auto db = Connection::open(dir.path() / "x.db", {});
+  ASSERT_TRUE(db.ok());
+  const int latest = latest_schema_version();
+  ASSERT_TRUE(migrate(*db, latest).ok());
+  EXPECT_EQ(migrate(*db, latest - 1).error().code, Errc::kInvalidArgument);
+  EXPECT_EQ(migrate(*db, latest + 1).error().code, Errc::kInvalidArgument);
+  EXPECT_EQ(migrate(*db, latest).value_or(-1), latest);  // already there: nothing to do
+}
+
+// Two servers starting at once on a new database: each migration is applied once.
+TEST(MigrationsTest, ConcurrentOpenersMigrateOnce) {
+  TempDir dir;
+  constexpr int kOpeners = 4;
+  std::vector<Status> results(kOpeners);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kOpeners; ++i) {
+    threads.emplace_back([&, i] {
+      auto store = open_store("", dir.path());
+      results[i] = store.ok() ? ok_status() : Status(store.error());
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  for (const Status& result : results) {
+    EXPECT_TRUE(result.ok()) << result.error().describe();
+  }
+  auto db = Connection::open(dir.path() / "sealmail.db", {});
+  ASSERT_TRUE(db.ok());
+  EXPECT_EQ(count(*db, "SELECT count(*) FROM schema_migrations"), latest_schema_version());
+}
+
+}  // namespace
+}  // namespace sealmail::store::sqlite

@@ -1,0 +1,204 @@
+#include "store/sqlite/sqlite_store.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <optional>
+#include <string>
+#include <system_error>
+#include <utility>
+
+#include "store/internal/rules.h"
+#include "store/sqlite/migrate.h"
+
+namespace sealmail::store::sqlite {
+namespace {
+
+int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// A new file's directory entry is not durable until its directory is synced; without this a
+// power cut right after creating the store could lose the whole file, commits and all.
+Status sync_directory(const std::filesystem::path& dir) {
+  std::string name = dir.empty() ? std::string(".") : dir.string();
+  int fd = ::open(name.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return make_error(Errc::kIo, "open " + name + ": " + std::strerror(errno));
+  int rc = ::fsync(fd);
+  int fsync_errno = errno;
+  ::close(fd);
+  if (rc != 0) return make_error(Errc::kIo, "fsync " + name + ": " + std::strerror(fsync_errno));
+  return ok_status();
+}
+
+Error no_such_account() { return make_error(Errc::kNotFound, "no such account"); }
+
+}  // namespace
+
+Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::filesystem::path& file,
+                                                       const SqliteOptions& options) {
+  std::error_code ec;
+  bool existed = std::filesystem::exists(file, ec);
+  Connection writer = SEALMAIL_TRY(Connection::open(
+      file, ConnectionOptions{.mode = OpenMode::kReadWrite, .busy_timeout = options.busy_timeout}));
+  int version = SEALMAIL_TRY(migrate(writer, latest_schema_version()));
+  if (!existed) SEALMAIL_RETURN_IF_ERROR(sync_directory(file.parent_path()));
+  return std::unique_ptr<SqliteStore>(new SqliteStore(file, options, std::move(writer), version));
+}
+
+SqliteStore::SqliteStore(std::filesystem::path file, const SqliteOptions& options,
+                         Connection writer, int schema_version)
+    : file_(std::move(file)),
+      options_(options),
+      schema_version_(schema_version),
+      writer_(std::move(writer)) {}
+
+template <typename Fn>
+auto SqliteStore::with_reader(Fn&& fn) -> decltype(fn(std::declval<Connection&>())) {
+  std::optional<Connection> reader;
+  {
+    std::lock_guard lock(readers_mutex_);
+    if (!idle_readers_.empty()) {
+      reader.emplace(std::move(idle_readers_.back()));
+      idle_readers_.pop_back();
+    }
+  }
+  if (!reader) {
+    auto opened = Connection::open(file_, ConnectionOptions{.mode = OpenMode::kReadOnly,
+                                                            .busy_timeout = options_.busy_timeout});
+    if (!opened.ok()) return std::move(opened).error();
+    reader.emplace(std::move(opened).value());
+  }
+  auto result = fn(*reader);
+  // A connection that hit an I/O error or corruption may be in a bad state: drop it. Ordinary
+  // outcomes such as kNotFound keep it.
+  const bool suspect = !result.ok() && (result.error().code == Errc::kIo ||
+                                        result.error().code == Errc::kCorruption ||
+                                        result.error().code == Errc::kInternal);
+  if (!suspect && !reader->in_transaction()) {
+    std::lock_guard lock(readers_mutex_);
+    if (idle_readers_.size() < options_.max_idle_readers) {
+      idle_readers_.push_back(std::move(*reader));
+    }
+  }
+  return result;
+}
+
+Result<AccountId> SqliteStore::create_account(std::string_view address) {
+  SEALMAIL_RETURN_IF_ERROR(internal::check_address(address));
+  std::string key = internal::address_key(address);
+  std::lock_guard lock(writer_mutex_);
+  Transaction txn = SEALMAIL_TRY(Transaction::begin(writer_, Transaction::Kind::kWrite));
+  AccountId id;
+  {
+    Statement insert = SEALMAIL_TRY(writer_.prepare(
+        "INSERT INTO accounts (address, address_key, created_at_ms) VALUES (?1, ?2, ?3) "
+        "RETURNING account_id"));
+    insert.bind_text(1, address).bind_text(2, key).bind(3, now_ms());
+    Result<bool> row = insert.step();
+    if (!row.ok()) {
+      if (row.error().code == Errc::kAlreadyExists) {
+        return make_error(Errc::kAlreadyExists, "an account with this address exists");
+      }
+      return std::move(row).error();
+    }
+    SEALMAIL_CHECK(*row);  // RETURNING yields exactly one row for one inserted row
+    id.value = insert.column_int64(0);
+    SEALMAIL_CHECK(!SEALMAIL_TRY(insert.step()));
+  }
+  SEALMAIL_RETURN_IF_ERROR(txn.commit());
+  return id;
+}
+
+Result<AccountId> SqliteStore::find_account(std::string_view address) {
+  SEALMAIL_RETURN_IF_ERROR(internal::check_address(address));
+  std::string key = internal::address_key(address);
+  return with_reader([&](Connection& db) -> Result<AccountId> {
+    Statement select =
+        SEALMAIL_TRY(db.prepare("SELECT account_id FROM accounts WHERE address_key = ?1"));
+    select.bind_text(1, key);
+    if (!SEALMAIL_TRY(select.step())) return make_error(Errc::kNotFound, "no such account");
+    return AccountId{select.column_int64(0)};
+  });
+}
+
+Result<Cursor> SqliteStore::append_event(AccountId account, std::string_view kind,
+                                         std::string_view payload) {
+  SEALMAIL_RETURN_IF_ERROR(internal::check_event(kind, payload));
+  std::lock_guard lock(writer_mutex_);
+  Transaction txn = SEALMAIL_TRY(Transaction::begin(writer_, Transaction::Kind::kWrite));
+  // The counter lives on the account row and is bumped in this transaction: the cursor is taken
+  // under the same lock that orders the commits, so no reader can see N before N-1 exists.
+  Cursor cursor = 0;
+  {
+    Statement bump = SEALMAIL_TRY(
+        writer_.prepare("UPDATE accounts SET last_cursor = last_cursor + 1 WHERE account_id = ?1 "
+                        "RETURNING last_cursor"));
+    bump.bind(1, account.value);
+    if (!SEALMAIL_TRY(bump.step())) return no_such_account();
+    cursor = bump.column_int64(0);
+    SEALMAIL_CHECK(!SEALMAIL_TRY(bump.step()));
+  }
+  {
+    Statement insert = SEALMAIL_TRY(
+        writer_.prepare("INSERT INTO events (account_id, cursor, kind, payload, created_at_ms) "
+                        "VALUES (?1, ?2, ?3, ?4, ?5)"));
+    insert.bind(1, account.value).bind(2, cursor).bind_text(3, kind).bind_blob(4, payload);
+    insert.bind(5, now_ms());
+    SEALMAIL_RETURN_IF_ERROR(insert.run());
+  }
+  SEALMAIL_RETURN_IF_ERROR(txn.commit());
+  return cursor;
+}
+
+Result<std::vector<Event>> SqliteStore::events_after(AccountId account, Cursor after,
+                                                     size_t limit) {
+  if (after < 0) return make_error(Errc::kInvalidArgument, "negative cursor");
+  const int64_t max_rows =
+      static_cast<int64_t>(std::min<uint64_t>(limit, std::numeric_limits<int64_t>::max()));
+  return with_reader([&](Connection& db) -> Result<std::vector<Event>> {
+    // One snapshot for both queries, so "no such account" and the rows agree.
+    Transaction txn = SEALMAIL_TRY(Transaction::begin(db, Transaction::Kind::kRead));
+    {
+      Statement exists = SEALMAIL_TRY(db.prepare("SELECT 1 FROM accounts WHERE account_id = ?1"));
+      exists.bind(1, account.value);
+      if (!SEALMAIL_TRY(exists.step())) return no_such_account();
+    }
+    std::vector<Event> events;
+    events.reserve(static_cast<size_t>(std::min<int64_t>(max_rows, 1024)));
+    {
+      Statement select = SEALMAIL_TRY(
+          db.prepare("SELECT cursor, kind, payload, created_at_ms FROM events "
+                     "WHERE account_id = ?1 AND cursor > ?2 ORDER BY cursor LIMIT ?3"));
+      select.bind(1, account.value).bind(2, after).bind(3, max_rows);
+      while (SEALMAIL_TRY(select.step())) {
+        events.push_back(Event{.account = account,
+                               .cursor = select.column_int64(0),
+                               .kind = select.column_text(1),
+                               .payload = select.column_blob(2),
+                               .created_at_ms = select.column_int64(3)});
+      }
+    }
+    SEALMAIL_RETURN_IF_ERROR(txn.commit());
+    return events;
+  });
+}
+
+Result<Cursor> SqliteStore::last_cursor(AccountId account) {
+  return with_reader([&](Connection& db) -> Result<Cursor> {
+    Statement select =
+        SEALMAIL_TRY(db.prepare("SELECT last_cursor FROM accounts WHERE account_id = ?1"));
+    select.bind(1, account.value);
+    if (!SEALMAIL_TRY(select.step())) return no_such_account();
+    return select.column_int64(0);
+  });
+}
+
+}  // namespace sealmail::store::sqlite
