@@ -1,0 +1,420 @@
+// The one translation unit of sealmail that includes Boost.Beast (it costs seconds and about
+// a gigabyte of compiler memory per TU); everything else in src/http is Beast-free.
+#include "http/engine.h"
+
+#include <algorithm>
+#include <chrono>
+#include <exception>
+#include <limits>
+#include <optional>
+#include <typeinfo>
+#include <utility>
+
+// GCC 12 with -fsanitize reports a false maybe-uninitialized inside Beast's boost::optional
+// body limit; silence it for Beast's own lines only.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include <boost/asio/buffer.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/string_body.hpp>
+#pragma GCC diagnostic pop
+
+#include "base/log.h"
+#include "http/internal/wire.h"
+
+namespace sealmail::http {
+namespace {
+
+namespace bhttp = boost::beast::http;
+using Clock = std::chrono::steady_clock;
+
+// The network chooses the method: log a standard one as is, anything else as "OTHER".
+std::string_view loggable_method(std::string_view method) {
+  static constexpr std::string_view kKnown[] = {"GET",    "HEAD",    "POST",    "PUT",  "DELETE",
+                                                "PATCH",  "OPTIONS", "CONNECT", "TRACE"};
+  for (std::string_view known : kKnown) {
+    if (method == known) return known;
+  }
+  return method.empty() ? "-" : "OTHER";
+}
+
+// Keep a network-supplied value one printable log line of bounded size.
+std::string loggable(std::string_view text) {
+  constexpr size_t kMax = 200;
+  std::string out;
+  for (char c : text.substr(0, kMax)) out.push_back(c > 0x20 && c < 0x7f ? c : '?');
+  if (text.size() > kMax) out += "...";
+  return out.empty() ? "-" : out;
+}
+
+// Splits a comma-separated field value into lowercase tokens with OWS trimmed.
+std::vector<std::string> lowercase_tokens(std::string_view value) {
+  std::vector<std::string> tokens;
+  for (;;) {
+    size_t comma = value.find(',');
+    std::string_view item = value.substr(0, comma);
+    while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
+    while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
+    std::string token(item);
+    for (char& c : token) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+    if (!token.empty()) tokens.push_back(std::move(token));
+    if (comma == std::string_view::npos) break;
+    value.remove_prefix(comma + 1);
+  }
+  return tokens;
+}
+
+std::string_view sv(boost::beast::string_view s) { return {s.data(), s.size()}; }
+
+// An engine-made error: status, stable code, fixed message (never echoes input).
+struct Failure {
+  int status;
+  std::string_view code;
+  std::string_view message;
+};
+
+constexpr Failure kMalformed{400, "bad_request", "malformed request"};
+constexpr Failure kBadVersion{505, "version_not_supported", "only HTTP/1.0 and 1.1 are served"};
+
+// Beast reports a syntax error in the version and a well-formed version other than 1.0/1.1
+// alike (bad_version); the second deserves 505 (RFC 9110 §15.6.6).
+bool is_other_version(std::string_view input) {
+  std::string_view line = input.substr(0, input.find("\r\n"));
+  if (std::count(line.begin(), line.end(), ' ') != 2) return false;  // method target version
+  size_t space = line.rfind(' ');
+  std::string_view version = line.substr(space + 1);
+  auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  return version.size() == 8 && version.substr(0, 5) == "HTTP/" && digit(version[5]) &&
+         version[6] == '.' && digit(version[7]);
+}
+
+}  // namespace
+
+struct HttpEngine::Impl {
+  Impl(std::shared_ptr<const Router> r, HttpLimits l) : router(std::move(r)), limits(l) {}
+
+  net::Output on_data(std::string_view bytes);
+  std::string on_timeout();
+  ShutdownReply on_shutdown();
+
+  void begin_request();
+  std::optional<Failure> check_header();
+  std::string finish_request();
+  std::string fail(const Failure& failure);
+  std::string respond(Response response, const Request& request, bool head);
+  void log_request(const Request& request, int status, size_t bytes_out) const;
+
+  // Constant after construction.
+  const std::shared_ptr<const Router> router;
+  const HttpLimits limits;
+
+  // Connection state.
+  net::SessionInfo session;
+  std::string in;  // unparsed input starts at in[pos]
+  size_t pos = 0;
+  size_t requests = 0;  // completed requests on this connection
+  bool draining = false;
+  bool closed = false;  // we returned kClose; ignore everything after
+
+  // The request being read; empty between requests.
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser;
+  bool header_checked = false;
+  size_t header_fields = 0;  // fields before any chunked trailer section
+  std::string path;          // from check_header
+  Fields query;
+  Clock::time_point started;
+};
+
+void HttpEngine::Impl::begin_request() {
+  parser.emplace();
+  parser->eager(false);  // stop after the header so check_header runs before the body
+  parser->header_limit(static_cast<uint32_t>(
+      std::min<size_t>(limits.max_header_bytes, std::numeric_limits<uint32_t>::max())));
+  parser->body_limit(static_cast<uint64_t>(limits.max_body_bytes));
+  header_checked = false;
+  path.clear();
+  query.clear();
+  started = Clock::now();
+}
+
+std::optional<Failure> HttpEngine::Impl::check_header() {
+  const auto& msg = parser->get();  // Beast admits only versions 1.0 and 1.1
+  header_fields = static_cast<size_t>(std::distance(msg.begin(), msg.end()));
+  // RFC 9112 §3.2: a 1.1 request without exactly one Host is a 400.
+  if (msg.version() == 11 && msg.count(bhttp::field::host) != 1) return kMalformed;
+  if (msg.count(bhttp::field::host) > 1) return kMalformed;
+  // RFC 9112 §6.1, §6.3: Beast already refuses Content-Length with Transfer-Encoding; a final
+  // coding other than chunked has no length we could trust, and we implement no other coding.
+  if (auto te = msg.find(bhttp::field::transfer_encoding); te != msg.end()) {
+    auto codings = lowercase_tokens(sv(te->value()));
+    if (std::count(codings.begin(), codings.end(), "chunked") != 1 || codings.back() != "chunked") {
+      return kMalformed;
+    }
+    if (codings.size() != 1) {
+      return Failure{501, "not_implemented", "unsupported transfer coding"};
+    }
+  }
+
+  std::string_view target = sv(msg.target());
+  // RFC 9112 §3.2.2: accept absolute-form and route on its path.
+  for (std::string_view scheme : {"http://", "https://"}) {
+    if (target.size() > scheme.size() && iequals(target.substr(0, scheme.size()), scheme)) {
+      target.remove_prefix(scheme.size());
+      size_t slash = target.find_first_of("/?");
+      target = slash == std::string_view::npos ? std::string_view("/") : target.substr(slash);
+      if (target.front() == '?') return kMalformed;
+      break;
+    }
+  }
+  if (target.empty() || target.front() != '/') {
+    if (!(target == "*" && msg.method() == bhttp::verb::options)) return kMalformed;
+  }
+  size_t question = target.find('?');
+  path = std::string(target.substr(0, question));
+  if (question != std::string_view::npos) {
+    auto parsed = parse_query(target.substr(question + 1));
+    if (!parsed) return kMalformed;
+    query = std::move(*parsed);
+  }
+  return std::nullopt;
+}
+
+net::Output HttpEngine::Impl::on_data(std::string_view bytes) {
+  if (closed) return net::Output::close();
+  in.append(bytes);
+  std::string out;
+  for (;;) {
+    if (!parser) {
+      // RFC 9112 §2.2: ignore empty lines before a request-line.
+      while (pos < in.size() && (in[pos] == '\r' || in[pos] == '\n')) ++pos;
+      if (pos == in.size()) break;
+      begin_request();
+    }
+    bool need_more = false;
+    while (!parser->is_done()) {
+      if (pos == in.size()) {
+        need_more = true;
+        break;
+      }
+      boost::beast::error_code ec;
+      size_t used = parser->put(boost::asio::buffer(in.data() + pos, in.size() - pos), ec);
+      pos += used;
+      if (ec == bhttp::error::need_more) {
+        need_more = true;
+        break;
+      }
+      if (ec == bhttp::error::header_limit) {
+        return net::Output::close(
+            out + fail({431, "header_too_large", "request header fields too large"}));
+      }
+      if (ec == bhttp::error::body_limit) {
+        return net::Output::close(out + fail({413, "body_too_large", "request body too large"}));
+      }
+      if (ec == bhttp::error::bad_version && is_other_version(std::string_view(in).substr(pos))) {
+        return net::Output::close(out + fail(kBadVersion));
+      }
+      if (ec) return net::Output::close(out + fail(kMalformed));
+      if (parser->is_header_done() && !header_checked) {
+        header_checked = true;
+        // Beast's own check lets the request line come on top of header_limit when the whole
+        // header arrives at once; `used` is the exact header size here (eager is off).
+        if (used > limits.max_header_bytes) {
+          return net::Output::close(
+              out + fail({431, "header_too_large", "request header fields too large"}));
+        }
+        if (auto failure = check_header()) return net::Output::close(out + fail(*failure));
+        const auto& msg = parser->get();
+        // Only while nothing of the body has arrived: a client that sent some did not wait.
+        if (!parser->is_done() && pos == in.size() && msg.version() == 11) {
+          auto expect = msg.find(bhttp::field::expect);
+          if (expect != msg.end() && iequals(sv(expect->value()), "100-continue")) {
+            out += "HTTP/1.1 100 Continue\r\n\r\n";
+          }
+        }
+      }
+      if (used == 0 && !parser->is_done()) {
+        need_more = true;
+        break;
+      }
+    }
+    if (need_more) {
+      // Beast bounds a header by header_limit itself; this bounds what it may leave unparsed
+      // later (a chunk-size line or trailer section that never ends).
+      if (header_checked && in.size() - pos > limits.max_header_bytes) {
+        return net::Output::close(out + fail(kMalformed));
+      }
+      break;
+    }
+    out += finish_request();
+    if (closed) {
+      in.clear();
+      pos = 0;
+      return net::Output::close(std::move(out));
+    }
+  }
+  in.erase(0, pos);
+  pos = 0;
+  return net::Output::read(std::move(out));
+}
+
+std::string HttpEngine::Impl::finish_request() {
+  const bool keep_alive = parser->keep_alive();
+  auto msg = parser->release();
+  parser.reset();
+
+  Request request;
+  request.method = std::string(sv(msg.method_string()));
+  request.target = std::string(sv(msg.target()));
+  request.path = std::move(path);
+  request.query = std::move(query);
+  // Beast appends chunked trailer fields to the header fields; RFC 9110 §6.5.1 forbids
+  // treating them as header fields (a trailer must not pose as Authorization or Host).
+  size_t remaining = header_fields;
+  for (const auto& field : msg) {
+    if (remaining-- == 0) break;
+    request.headers.emplace_back(std::string(sv(field.name_string())),
+                                 std::string(sv(field.value())));
+  }
+  request.body = std::move(msg.body());
+  request.version = static_cast<int>(msg.version());
+  request.request_id = internal::new_request_id();
+  request.peer_address = session.peer_address;
+  request.tls = session.tls;
+
+  ++requests;
+  if (!keep_alive || draining || requests >= limits.max_requests_per_connection) closed = true;
+
+  Response response;
+  try {
+    response = router->dispatch(request);
+    if (response.status < 200 || response.status > 599) {
+      spdlog::error("http req={} handler for {} returned status {}", request.request_id,
+                    request.route, response.status);
+      response = Response::error(500, "internal", "internal server error");
+    }
+  } catch (const std::exception& e) {
+    // Not e.what(): a parser's message can quote the request body.
+    spdlog::error("http req={} handler for {} threw {}", request.request_id, request.route,
+                  typeid(e).name());
+    response = Response::error(500, "internal", "internal server error");
+  } catch (...) {
+    spdlog::error("http req={} handler for {} threw a non-exception", request.request_id,
+                  request.route);
+    response = Response::error(500, "internal", "internal server error");
+  }
+  return respond(std::move(response), request, request.method == "HEAD");
+}
+
+std::string HttpEngine::Impl::respond(Response response, const Request& request, bool head) {
+  internal::WireOptions opts;
+  opts.request_id = request.request_id;
+  opts.tls = session.tls;
+  opts.close = closed;
+  opts.keep_alive = !closed && request.version == 10;
+  opts.head = head;
+  auto bytes = internal::serialize_response(response, opts);
+  if (!bytes) {
+    spdlog::error("http req={} handler for {} set an invalid response header", request.request_id,
+                  request.route);
+    response = Response::error(500, "internal", "internal server error");
+    bytes = internal::serialize_response(response, opts);
+  }
+  log_request(request, response.status, head ? 0 : response.body.size());
+  return std::move(*bytes);
+}
+
+std::string HttpEngine::Impl::fail(const Failure& failure) {
+  Request request;  // what we know of the request, for the log line
+  if (parser && parser->is_header_done()) {
+    const auto& msg = parser->get();
+    request.method = std::string(sv(msg.method_string()));
+    std::string_view target = sv(msg.target());
+    request.path = path.empty() ? std::string(target.substr(0, target.find('?'))) : path;
+    request.version = static_cast<int>(msg.version());
+  }
+  request.request_id = internal::new_request_id();
+  request.peer_address = session.peer_address;
+  closed = true;
+  parser.reset();
+  in.clear();
+  pos = 0;
+  return respond(Response::error(failure.status, failure.code, failure.message), request, false);
+}
+
+void HttpEngine::Impl::log_request(const Request& request, int status, size_t bytes_out) const {
+  auto micros =
+      std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started).count();
+  spdlog::info("http req={} peer={} {} {} status={} in={} out={} ms={:.3f}", request.request_id,
+               loggable(request.peer_address), loggable_method(request.method), request.route,
+               status, request.body.size(), bytes_out, static_cast<double>(micros) / 1000.0);
+}
+
+std::string HttpEngine::Impl::on_timeout() {
+  if (closed || !parser) return {};
+  return fail({408, "timeout", "request not received in time"});
+}
+
+net::Engine::ShutdownReply HttpEngine::Impl::on_shutdown() {
+  if (closed || (!parser && pos == in.size())) {
+    closed = true;
+    in.clear();
+    pos = 0;
+    return {{}, true};
+  }
+  draining = true;
+  return {{}, false};
+}
+
+HttpEngine::HttpEngine(std::shared_ptr<const Router> router, HttpLimits limits)
+    : impl_(std::make_unique<Impl>(std::move(router), limits)) {
+  SEALMAIL_CHECK(impl_->router != nullptr);
+}
+
+HttpEngine::~HttpEngine() = default;
+
+net::Output HttpEngine::on_connect(const net::SessionInfo& session) {
+  impl_->session = session;
+  return net::Output::read();
+}
+
+net::Output HttpEngine::on_data(std::string_view bytes) { return impl_->on_data(bytes); }
+
+std::string HttpEngine::on_timeout() { return impl_->on_timeout(); }
+
+net::Engine::ShutdownReply HttpEngine::on_shutdown() { return impl_->on_shutdown(); }
+
+HttpEngineFactory::HttpEngineFactory(std::shared_ptr<const Router> router, HttpLimits limits)
+    : router_(std::move(router)), limits_(limits) {
+  SEALMAIL_CHECK(router_ != nullptr);
+}
+
+std::unique_ptr<net::Engine> HttpEngineFactory::create() {
+  return std::make_unique<HttpEngine>(router_, limits_);
+}
+
+std::string HttpEngineFactory::refusal(Refusal why) {
+  std::string_view message = "server busy";
+  std::string_view retry_after = "5";
+  switch (why) {
+    case Refusal::kTooManyConnections:
+      break;
+    case Refusal::kTooManyFromAddress:
+      message = "too many connections from your address";
+      retry_after = "30";
+      break;
+    case Refusal::kShuttingDown:
+      message = "server shutting down";
+      retry_after = "30";
+      break;
+  }
+  Response response = Response::error(503, "unavailable", message);
+  response.headers.emplace_back("Retry-After", retry_after);
+  internal::WireOptions opts;
+  std::string id = internal::new_request_id();
+  opts.request_id = id;
+  opts.close = true;
+  return *internal::serialize_response(response, opts);
+}
+
+}  // namespace sealmail::http
