@@ -23,6 +23,7 @@ struct SessionInfo {
   std::string local_address;
   uint16_t local_port = 0;
   bool tls = false;  // true once the transport is encrypted (implicit TLS or after STARTTLS)
+  bool starttls_available = false;  // the listener can upgrade this connection (kStartTls)
 };
 
 // What the transport does after an engine call: first write `write`, then `next`.
