@@ -12,10 +12,10 @@ namespace sealmail::base {
 [[noreturn]] void check_failed(const char* file, int line, const char* condition);
 }  // namespace sealmail::base
 
-#define SEALMAIL_CHECK(condition)                                          \
-  do {                                                                     \
-    if (!(condition)) [[unlikely]]                                         \
-      ::sealmail::base::check_failed(__FILE__, __LINE__, #condition);      \
+#define SEALMAIL_CHECK(condition)                                     \
+  do {                                                                \
+    if (!(condition)) [[unlikely]]                                    \
+      ::sealmail::base::check_failed(__FILE__, __LINE__, #condition); \
   } while (false)
 
 #define SEALMAIL_UNREACHABLE() ::sealmail::base::check_failed(__FILE__, __LINE__, "unreachable")

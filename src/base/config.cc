@@ -5,13 +5,14 @@
 
 #include <algorithm>
 
+#include <toml++/toml.h>
 #include <charconv>
 #include <fstream>
 #include <functional>
 #include <limits>
 #include <sstream>
-#include <toml++/toml.h>
 
+#include "base/dns_name.h"
 #include "base/duration.h"
 
 namespace sealmail {
@@ -32,16 +33,24 @@ struct Section {
 
 std::string_view type_name(const toml::node& node) {
   switch (node.type()) {
-    case toml::node_type::string: return "string";
-    case toml::node_type::integer: return "integer";
-    case toml::node_type::floating_point: return "float";
-    case toml::node_type::boolean: return "boolean";
-    case toml::node_type::array: return "array";
-    case toml::node_type::table: return "table";
+    case toml::node_type::string:
+      return "string";
+    case toml::node_type::integer:
+      return "integer";
+    case toml::node_type::floating_point:
+      return "float";
+    case toml::node_type::boolean:
+      return "boolean";
+    case toml::node_type::array:
+      return "array";
+    case toml::node_type::table:
+      return "table";
     case toml::node_type::date:
     case toml::node_type::time:
-    case toml::node_type::date_time: return "date/time";
-    case toml::node_type::none: break;
+    case toml::node_type::date_time:
+      return "date/time";
+    case toml::node_type::none:
+      break;
   }
   return "nothing";
 }
@@ -92,8 +101,9 @@ Result<uint32_t> as_count(const toml::node& node) {
   auto v = node.value_exact<int64_t>();
   if (!v) return wrong_type("an integer", node);
   if (*v < 1 || *v > std::numeric_limits<uint32_t>::max()) {
-    return make_error(Errc::kInvalidArgument, fmt::format("must be between 1 and {}, got {}",
-                                                          std::numeric_limits<uint32_t>::max(), *v));
+    return make_error(
+        Errc::kInvalidArgument,
+        fmt::format("must be between 1 and {}, got {}", std::numeric_limits<uint32_t>::max(), *v));
   }
   return static_cast<uint32_t>(*v);
 }
@@ -146,8 +156,8 @@ Status set_log_level(const toml::node& node, Config& config) {
   static constexpr std::string_view kLevels[] = {"trace", "debug",    "info", "warn",
                                                  "error", "critical", "off"};
   if (std::find(std::begin(kLevels), std::end(kLevels), level) == std::end(kLevels)) {
-    return make_error(Errc::kInvalidArgument,
-                      fmt::format("unknown level \"{}\" (known: {})", level, fmt::join(kLevels, ", ")));
+    return make_error(Errc::kInvalidArgument, fmt::format("unknown level \"{}\" (known: {})", level,
+                                                          fmt::join(kLevels, ", ")));
   }
   config.log.level = level;
   return ok_status();
@@ -211,24 +221,6 @@ std::filesystem::path resolve(const std::filesystem::path& base, const std::file
 
 }  // namespace
 
-bool is_dns_name(std::string_view name) {
-  if (name.empty() || name.size() > 253) return false;
-  size_t start = 0;
-  while (true) {
-    size_t dot = name.find('.', start);
-    std::string_view label = name.substr(start, dot == std::string_view::npos ? dot : dot - start);
-    if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-') {
-      return false;
-    }
-    for (char c : label) {
-      bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
-      if (!ok) return false;
-    }
-    if (dot == std::string_view::npos) return true;
-    start = dot + 1;
-  }
-}
-
 std::string Endpoint::to_string() const {
   if (address.find(':') != std::string::npos) return fmt::format("[{}]:{}", address, port);
   return fmt::format("{}:{}", address, port);
@@ -264,9 +256,8 @@ Result<Config> parse_config(std::string_view text, const std::filesystem::path& 
   try {
     root = toml::parse(text, source.string());
   } catch (const toml::parse_error& e) {
-    return make_error(Errc::kInvalidArgument,
-                      fmt::format("{}:{}: {}", source.string(), e.source().begin.line,
-                                  e.description()));
+    return make_error(Errc::kInvalidArgument, fmt::format("{}:{}: {}", source.string(),
+                                                          e.source().begin.line, e.description()));
   }
 
   Config config;

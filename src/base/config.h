@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/dns_name.h"
 #include "base/result.h"
 
 namespace sealmail {
@@ -34,8 +35,8 @@ struct LogConfig {
 };
 
 struct LimitsConfig {
-  uint32_t max_connections = 1000;        // per listener
-  uint32_t max_connections_per_ip = 20;   // per listener and client address
+  uint32_t max_connections = 1000;       // per listener
+  uint32_t max_connections_per_ip = 20;  // per listener and client address
   std::chrono::milliseconds idle_timeout{std::chrono::minutes(5)};
   std::chrono::milliseconds session_timeout{std::chrono::minutes(30)};
   std::chrono::milliseconds drain_timeout{std::chrono::seconds(30)};
@@ -70,9 +71,6 @@ struct Config {
 
 // The roles a server process can run ([server] roles).
 inline constexpr std::string_view kKnownRoles[] = {"api"};
-
-// A DNS host name: dot-separated labels of letters, digits and inner hyphens, ≤ 253 bytes.
-bool is_dns_name(std::string_view name);
 
 // Reads and validates a config file. Relative paths in it are resolved against its folder.
 Result<Config> load_config(const std::filesystem::path& path);

@@ -128,8 +128,8 @@ TEST(Config, HostAndDomainMustBeDnsNames) {
   for (const char* good : {"localhost", "mail.example.test", "a-b.c9.example"}) {
     EXPECT_TRUE(is_dns_name(good)) << good;
   }
-  for (const std::string& bad :
-       std::vector<std::string>{"", ".", "a..b", "-a.b", "a-.b", "a_b.c", "a.b.", std::string(64, 'a')}) {
+  for (const std::string& bad : std::vector<std::string>{"", ".", "a..b", "-a.b", "a-.b", "a_b.c",
+                                                         "a.b.", std::string(64, 'a')}) {
     EXPECT_FALSE(is_dns_name(bad)) << bad;
   }
 }

@@ -12,15 +12,17 @@ struct Unit {
   int64_t ms;
 };
 // Longest suffix first so "ms" is not read as "m".
-constexpr Unit kUnits[] = {{"ms", 1}, {"s", 1000}, {"m", 60'000}, {"h", 3'600'000}, {"d", 86'400'000}};
+constexpr Unit kUnits[] = {
+    {"ms", 1}, {"s", 1000}, {"m", 60'000}, {"h", 3'600'000}, {"d", 86'400'000}};
 
 }  // namespace
 
 Result<std::chrono::milliseconds> parse_duration(std::string_view text) {
   auto bad = [&] {
-    return make_error(Errc::kInvalidArgument,
-                      "expected a duration like \"30s\", \"5m\", \"2h\", \"7d\" or \"250ms\", got \"" +
-                          std::string(text) + "\"");
+    return make_error(
+        Errc::kInvalidArgument,
+        "expected a duration like \"30s\", \"5m\", \"2h\", \"7d\" or \"250ms\", got \"" +
+            std::string(text) + "\"");
   };
   size_t digits = 0;
   while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;

@@ -11,7 +11,7 @@ TEST(Duration, ParsesEveryUnit) {
   struct Case {
     const char* text;
     int64_t ms;
-  } cases[] = {{"250ms", 250},    {"30s", 30'000},    {"5m", 300'000},
+  } cases[] = {{"250ms", 250},    {"30s", 30'000},     {"5m", 300'000},
                {"2h", 7'200'000}, {"7d", 604'800'000}, {"0s", 0}};
   for (const Case& c : cases) {
     auto d = parse_duration(c.text);

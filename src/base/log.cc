@@ -8,13 +8,14 @@ namespace sealmail {
 Status init_logging(std::string_view level_name, const std::string& file) {
   auto level = spdlog::level::from_str(std::string(level_name));
   if (level == spdlog::level::off && level_name != "off") {
-    return make_error(Errc::kInvalidArgument, "unknown log level '" + std::string(level_name) + "'");
+    return make_error(Errc::kInvalidArgument,
+                      "unknown log level '" + std::string(level_name) + "'");
   }
   std::shared_ptr<spdlog::logger> logger;
   try {
     if (file.empty()) {
-      logger = std::make_shared<spdlog::logger>(
-          "sealmail", std::make_shared<spdlog::sinks::stderr_sink_mt>());
+      logger = std::make_shared<spdlog::logger>("sealmail",
+                                                std::make_shared<spdlog::sinks::stderr_sink_mt>());
     } else {
       logger = std::make_shared<spdlog::logger>(
           "sealmail", std::make_shared<spdlog::sinks::basic_file_sink_mt>(file));

@@ -19,10 +19,12 @@ std::string default_config_path() {
 void add_server_command(CLI::App& app, int& exit_code) {
   auto config_path = std::make_shared<std::string>(default_config_path());
   CLI::App* cmd = app.add_subcommand(
-      "server", "Run the server roles named in the config (SIGTERM drains and exits, SIGHUP "
-                "reloads TLS certificates)");
-  cmd->add_option("--config", *config_path, "Config file (default: $SEALMAIL_CONFIG or "
-                                            "/var/lib/sealmail/sealmail.toml)");
+      "server",
+      "Run the server roles named in the config (SIGTERM drains and exits, SIGHUP "
+      "reloads TLS certificates)");
+  cmd->add_option("--config", *config_path,
+                  "Config file (default: $SEALMAIL_CONFIG or "
+                  "/var/lib/sealmail/sealmail.toml)");
   cmd->callback([config_path, &exit_code] {
     auto config = load_config(*config_path);
     if (!config.ok()) {

@@ -31,8 +31,8 @@ using Clock = std::chrono::steady_clock;
 
 // The network chooses the method: log a standard one as is, anything else as "OTHER".
 std::string_view loggable_method(std::string_view method) {
-  static constexpr std::string_view kKnown[] = {"GET",    "HEAD",    "POST",    "PUT",  "DELETE",
-                                                "PATCH",  "OPTIONS", "CONNECT", "TRACE"};
+  static constexpr std::string_view kKnown[] = {"GET",   "HEAD",    "POST",    "PUT",  "DELETE",
+                                                "PATCH", "OPTIONS", "CONNECT", "TRACE"};
   for (std::string_view known : kKnown) {
     if (method == known) return known;
   }

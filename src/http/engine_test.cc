@@ -299,11 +299,10 @@ TEST(HttpEngine, LogsOneLineWithoutQueryHeadersOrBody) {
 TEST(HttpEngine, LogsTheRouteNotTheRawPathOrAnOddMethod) {
   LogCapture log;
   auto engine = make_engine();
-  auto responses = parse_responses(
-      feed(*engine,
-           "GET /pathcanary/x HTTP/1.1\r\nHost: h\r\n\r\n"
-           "METHODCANARY /echo HTTP/1.1\r\nHost: h\r\n\r\n")
-          .wire);
+  auto responses = parse_responses(feed(*engine,
+                                        "GET /pathcanary/x HTTP/1.1\r\nHost: h\r\n\r\n"
+                                        "METHODCANARY /echo HTTP/1.1\r\nHost: h\r\n\r\n")
+                                       .wire);
   ASSERT_EQ(responses.size(), 2u);
   EXPECT_EQ(responses[0].status, 404);
   std::string text = log.text();

@@ -21,6 +21,7 @@
 #include <system_error>
 #include <utility>
 
+#include "base/dns_name.h"
 #include "net/internal/openssl_error.h"
 
 namespace sealmail::net {
@@ -95,26 +96,6 @@ bool is_ip_literal(const std::string& text) {
   unsigned char buffer[16];
   return ::inet_pton(AF_INET, text.c_str(), buffer) == 1 ||
          ::inet_pton(AF_INET6, text.c_str(), buffer) == 1;
-}
-
-// LDH labels only (RFC 1123 §2.1): the name goes into an OpenSSL config string, where a
-// comma would add further SAN entries.
-bool is_dns_name(std::string_view name) {
-  if (name.empty() || name.size() > 253) return false;
-  for (;;) {
-    size_t dot = name.find('.');
-    std::string_view label = name.substr(0, dot);
-    if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-') {
-      return false;
-    }
-    for (char c : label) {
-      bool ok =
-          (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
-      if (!ok) return false;
-    }
-    if (dot == std::string_view::npos) return true;
-    name.remove_prefix(dot + 1);
-  }
 }
 
 Status add_extension(X509* cert, int nid, const std::string& value) {
@@ -211,7 +192,7 @@ Status generate_self_signed_certificate(const std::string& hostname,
                                         const std::filesystem::path& cert_path,
                                         const std::filesystem::path& key_path) {
   const bool ip = is_ip_literal(hostname);
-  if (!ip && !is_dns_name(hostname)) {
+  if (!ip && !sealmail::is_dns_name(hostname)) {
     return make_error(Errc::kInvalidArgument, "not a host name: '" + hostname + "'");
   }
   ERR_clear_error();

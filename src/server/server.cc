@@ -70,12 +70,11 @@ Status run(const Config& config) {
     for (const Endpoint& endpoint : config.api.listen) {
       auto listener = net::Listener::create(
           io.get_executor(),
-          listener_options(config, "api", endpoint, net::ListenerOptions::Tls::kImplicit),
-          engines, tls);
+          listener_options(config, "api", endpoint, net::ListenerOptions::Tls::kImplicit), engines,
+          tls);
       if (!listener.ok()) {
-        return make_error(listener.error().code,
-                          "api: cannot listen on " + endpoint.to_string() + ": " +
-                              listener.error().message);
+        return make_error(listener.error().code, "api: cannot listen on " + endpoint.to_string() +
+                                                     ": " + listener.error().message);
       }
       listeners.push_back(*listener);
     }
@@ -96,8 +95,7 @@ Status run(const Config& config) {
     reload_signals.async_wait([&](const boost::system::error_code& ec, int) {
       if (ec) return;
       if (Status s = tls->reload(); s.ok()) {
-        spdlog::info("tls: reloaded {} and {}", config.tls_cert.string(),
-                     config.tls_key.string());
+        spdlog::info("tls: reloaded {} and {}", config.tls_cert.string(), config.tls_key.string());
       } else {
         spdlog::error("tls: reload failed, keeping the previous certificate: {}",
                       s.error().message);
