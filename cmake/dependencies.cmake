@@ -13,3 +13,10 @@ find_package(GTest REQUIRED)
 if(SEALMAIL_BENCH)
   find_package(benchmark REQUIRED)
 endif()
+
+# C libraries through pkg-config (Debian's find_package(rnp) is broken). Each is used by its
+# one adapter folder only: librnp and Botan by src/pgp, GMime by src/mime.
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(RNP REQUIRED IMPORTED_TARGET librnp)
+pkg_check_modules(BOTAN REQUIRED IMPORTED_TARGET botan-2)
+pkg_check_modules(GMIME REQUIRED IMPORTED_TARGET gmime-3.0)
