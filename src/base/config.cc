@@ -270,9 +270,10 @@ Result<Config> parse_config(std::string_view text, const std::filesystem::path& 
     const toml::table* table = section_node.as_table();
     if (!table) return at(source, section_node, section_name, "expected a [section] table");
     for (const auto& [key, node] : *table) {
-      std::string dotted = fmt::format("{}.{}", section_name, key.str());
+      std::string_view key_name = key.str();  // a named copy: lambdas cannot capture bindings
+      std::string dotted = fmt::format("{}.{}", section_name, key_name);
       auto entry = std::find_if(section->keys.begin(), section->keys.end(),
-                                [&](const Key& k) { return k.name == key.str(); });
+                                [&](const Key& k) { return k.name == key_name; });
       if (entry == section->keys.end()) return at(source, node, dotted, "unknown key");
       if (Status s = entry->set(node, config); !s.ok()) {
         return at(source, node, dotted, s.error().message);
