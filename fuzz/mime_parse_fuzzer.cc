@@ -1,6 +1,6 @@
 // mime_parse_fuzzer — libFuzzer target for src/mime: parse arbitrary bytes, then run every
 // read-side API on whatever parsed. Must never crash, leak, hang or trip a sanitizer.
-// Seed corpus: fuzz/corpus/mime/ (the shapes of src/mime/testdata/).
+// Seed corpus: fuzz/corpus/mime_parse/ (the shapes of src/mime/testdata/).
 #include <cstddef>
 #include <cstdint>
 #include <nlohmann/json.hpp>
