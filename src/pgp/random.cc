@@ -1,0 +1,39 @@
+#include "pgp/random.h"
+
+#include <sys/random.h>
+
+#include <cerrno>
+
+#include "base/check.h"
+
+namespace sealmail::pgp {
+
+std::string random_bytes(size_t n) {
+  std::string out(n, '\0');
+  size_t filled = 0;
+  while (filled < n) {
+    // Without GRND_NONBLOCK this waits for the boot-time seeding, then never fails except on
+    // signals; reads larger than 256 bytes may be short, hence the loop.
+    ssize_t got = getrandom(out.data() + filled, n - filled, 0);
+    if (got < 0) {
+      SEALMAIL_CHECK(errno == EINTR);
+      continue;
+    }
+    filled += static_cast<size_t>(got);
+  }
+  return out;
+}
+
+std::string random_token_hex(size_t bytes) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string raw = random_bytes(bytes);
+  std::string out;
+  out.reserve(2 * bytes);
+  for (unsigned char c : raw) {
+    out.push_back(kHex[c >> 4]);
+    out.push_back(kHex[c & 0x0f]);
+  }
+  return out;
+}
+
+}  // namespace sealmail::pgp
