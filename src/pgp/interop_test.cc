@@ -134,7 +134,9 @@ class InteropTest : public ::testing::Test {
                   const char* passphrase = kGpgPass) {
     std::vector<std::string> argv = {"gpg",      "--batch",      "--no-tty", "--pinentry-mode",
                                      "loopback", "--passphrase", passphrase, "--trust-model",
-                                     "always",   "--status-fd",  "2"};
+                                     "always",   "--status-fd",  "2",
+                                     // never look a key up anywhere but the test's keyring
+                                     "--auto-key-locate", "local", "--no-auto-key-retrieve"};
     argv.insert(argv.end(), args.begin(), args.end());
     return run(argv, input);
   }
