@@ -1,4 +1,5 @@
 #include "pgp/kdf.h"
+#include "base/hex.h"
 
 #include <gtest/gtest.h>
 
@@ -6,16 +7,6 @@
 
 namespace sealmail::pgp {
 namespace {
-
-std::string hex(std::string_view bytes) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : bytes) {
-    out.push_back(kHex[c >> 4]);
-    out.push_back(kHex[c & 0x0f]);
-  }
-  return out;
-}
 
 // Cheapest parameters the policy accepts, to keep the tests fast (also under ASan).
 constexpr KdfParams kFast{.memory_kib = 19456, .iterations = 2, .parallelism = 1};
@@ -31,7 +22,8 @@ TEST(KdfTest, Rfc9106Argon2idVector) {
                    .out_len = 32};
   auto tag = argon2id(in);
   ASSERT_TRUE(tag.ok()) << tag.error().describe();
-  EXPECT_EQ(hex(tag->reveal()), "0d640df58d78766c08c037a34a8b53c9d01ef0452d75b65eb52520e96b01e659");
+  EXPECT_EQ(hex_encode(tag->reveal()),
+            "0d640df58d78766c08c037a34a8b53c9d01ef0452d75b65eb52520e96b01e659");
 }
 
 // Vector from the reference implementation's CLI (Debian package argon2):
@@ -39,7 +31,8 @@ TEST(KdfTest, Rfc9106Argon2idVector) {
 TEST(KdfTest, DeriveKeyMatchesReferenceCliWithDefaultParams) {
   auto key = derive_key("password", "somesaltsomesalt", KdfParams{});
   ASSERT_TRUE(key.ok()) << key.error().describe();
-  EXPECT_EQ(hex(key->reveal()), "7664ad4ba1a3c999fcdd0991ffc2270f78302d2383233db5e7befc85d1bb1819");
+  EXPECT_EQ(hex_encode(key->reveal()),
+            "7664ad4ba1a3c999fcdd0991ffc2270f78302d2383233db5e7befc85d1bb1819");
 }
 
 TEST(KdfTest, DefaultsAreTheDocumentedOnes) {
@@ -58,7 +51,7 @@ TEST(KdfTest, KeyPassphraseIsLabelledAndBase64) {
 
   auto auth = derive_auth_secret("correct horse battery staple", salt, kFast);
   ASSERT_TRUE(auth.ok()) << auth.error().describe();
-  EXPECT_EQ(hex(auth->reveal()),
+  EXPECT_EQ(hex_encode(auth->reveal()),
             "7922e2cdba5c9347d8818a1b3241d6fbe1d3046b8e3b4f0b959e4e9576e8c5ba");
 
   // Same password, same salt: the label alone separates the two and the unlabelled hash.

@@ -1,4 +1,5 @@
 #include "pgp/message.h"
+#include "base/hex.h"
 
 #include <algorithm>
 #include <cctype>
@@ -35,16 +36,6 @@ using SignOp = std::unique_ptr<rnp_op_sign_st, SignOpDeleter>;
 constexpr const char* kCipher = "AES256";
 constexpr const char* kHash = "SHA256";
 
-std::string hex(std::string_view bytes) {
-  static const char* kDigits = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : bytes) {
-    out += kDigits[c >> 4];
-    out += kDigits[c & 15];
-  }
-  return out;
-}
-
 bool is_armored(std::string_view bytes) {
   size_t i = bytes.find_first_not_of(" \t\r\n");
   return i != std::string_view::npos && bytes.substr(i).starts_with("-----BEGIN PGP");
@@ -76,7 +67,8 @@ Result<EncryptedMessage> split_binary(std::string bytes) {
     if (s.tag == internal::kTagPkesk) {
       kp.kind = KeyPacket::Kind::kPublicKey;
       std::string_view body(bytes.data() + s.body_offset, s.offset + s.size - s.body_offset);
-      if (body.size() >= 10 && body[0] == 3) kp.key_id = hex(body.substr(1, 8));
+      if (body.size() >= 10 && body[0] == 3)
+        kp.key_id = hex_encode(body.substr(1, 8), HexCase::kUpper);
       if (kp.key_id == "0000000000000000") kp.key_id.clear();  // wildcard recipient
     } else if (s.tag == internal::kTagSkesk) {
       kp.kind = KeyPacket::Kind::kPassword;

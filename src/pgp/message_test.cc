@@ -1,4 +1,5 @@
 #include "pgp/message.h"
+#include "base/hex.h"
 
 #include <gtest/gtest.h>
 
@@ -14,13 +15,6 @@ using testing::test_keys;
 using testing::unlocked;
 
 const std::string& fpr(const GeneratedKey& k) { return k.public_key.info().fingerprint; }
-
-std::string from_hex(std::string_view hex) {
-  std::string out;
-  for (size_t i = 0; i + 1 < hex.size(); i += 2)
-    out += static_cast<char>(std::stoi(std::string(hex.substr(i, 2)), nullptr, 16));
-  return out;
-}
 
 // `gpg --rfc2440 --cipher-algo AES256 -c` of "EFAIL canary: unprotected", password "pw":
 // SKESK + SED (tag 9, no MDC).
@@ -200,13 +194,13 @@ TEST_F(MessageTest, PasswordOnlyRoundTrip) {
 
 TEST_F(MessageTest, PacketWithoutMdcIsRefused) {
   Keyring ring = Keyring::create().value();
-  auto control = split_message(from_hex(kMdcHex));
+  auto control = split_message(hex_decode(kMdcHex).value());
   ASSERT_TRUE(control.ok()) << control.error().describe();
   auto ok = decrypt_with_password(ring, control->key_packets, control->data_packet, "pw");
   ASSERT_TRUE(ok.ok()) << ok.error().describe();
   EXPECT_EQ(ok->plaintext.reveal(), "EFAIL canary: unprotected");
 
-  auto sed = split_message(from_hex(kSedHex));
+  auto sed = split_message(hex_decode(kSedHex).value());
   ASSERT_TRUE(sed.ok()) << sed.error().describe();
   EXPECT_EQ(static_cast<unsigned char>(sed->data_packet[0]), 0xa4) << "old-format tag 9";
   auto refused = decrypt_with_password(ring, sed->key_packets, sed->data_packet, "pw");

@@ -1,5 +1,7 @@
 #include "pgp/random.h"
 
+#include "base/hex.h"
+
 #include <sys/random.h>
 
 #include <cerrno>
@@ -24,16 +26,6 @@ std::string random_bytes(size_t n) {
   return out;
 }
 
-std::string random_token_hex(size_t bytes) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string raw = random_bytes(bytes);
-  std::string out;
-  out.reserve(2 * bytes);
-  for (unsigned char c : raw) {
-    out.push_back(kHex[c >> 4]);
-    out.push_back(kHex[c & 0x0f]);
-  }
-  return out;
-}
+std::string random_token_hex(size_t bytes) { return hex_encode(random_bytes(bytes)); }
 
 }  // namespace sealmail::pgp

@@ -1,4 +1,5 @@
 #include "pgp/recovery.h"
+#include "base/hex.h"
 
 #include <gtest/gtest.h>
 
@@ -10,23 +11,6 @@
 
 namespace sealmail::pgp {
 namespace {
-
-std::string hex(std::string_view bytes) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : bytes) {
-    out.push_back(kHex[c >> 4]);
-    out.push_back(kHex[c & 0x0f]);
-  }
-  return out;
-}
-
-std::string unhex(std::string_view text) {
-  std::string out;
-  for (size_t i = 0; i + 1 < text.size(); i += 2)
-    out.push_back(static_cast<char>(std::stoi(std::string(text.substr(i, 2)), nullptr, 16)));
-  return out;
-}
 
 struct Bip39Vector {
   const char* entropy;
@@ -120,7 +104,7 @@ TEST(WordListTest, IsTheBip39EnglishList) {
 
 TEST(RecoveryTest, OfficialVectorsEncode) {
   for (const auto& v : kVectors) {
-    auto phrase = recovery_phrase_from_entropy(unhex(v.entropy));
+    auto phrase = recovery_phrase_from_entropy(hex_decode(v.entropy).value());
     ASSERT_TRUE(phrase.ok()) << v.entropy;
     EXPECT_EQ(phrase->to_string(), v.mnemonic) << v.entropy;
   }
@@ -130,7 +114,7 @@ TEST(RecoveryTest, OfficialVectorsDecode) {
   for (const auto& v : kVectors) {
     auto entropy = recovery_entropy(v.mnemonic);
     ASSERT_TRUE(entropy.ok()) << v.mnemonic << ": " << entropy.error().describe();
-    EXPECT_EQ(hex(entropy->reveal()), v.entropy);
+    EXPECT_EQ(hex_encode(entropy->reveal()), v.entropy);
   }
 }
 
@@ -138,7 +122,7 @@ TEST(RecoveryTest, NormalisesSpacesAndCase) {
   auto entropy = recovery_entropy(
       "  Legal WINNER\tthank  year\nwave sausage worth useful legal winner thank yelloW \r\n");
   ASSERT_TRUE(entropy.ok()) << entropy.error().describe();
-  EXPECT_EQ(hex(entropy->reveal()), "7f7f7f7f7f7f7f7f7f7f7f7f7f7f7f7f");
+  EXPECT_EQ(hex_encode(entropy->reveal()), "7f7f7f7f7f7f7f7f7f7f7f7f7f7f7f7f");
 }
 
 TEST(RecoveryTest, BadChecksumIsATypo) {

@@ -16,6 +16,7 @@
 #include <cstring>
 #include <optional>
 
+#include "base/hex.h"
 #include "pgp/internal/packets.h"
 #include "pgp/internal/rnp_ffi.h"
 #include "pgp/message.h"
@@ -68,16 +69,6 @@ struct Subkey {
   Bytes secret;  // native X25519 scalar; empty for public keys
 };
 
-std::string hex(std::string_view bytes) {
-  static const char* kDigits = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : bytes) {
-    out += kDigits[c >> 4];
-    out += kDigits[c & 15];
-  }
-  return out;
-}
-
 Botan::BigInt big(std::string_view mpi) {
   return Botan::BigInt(reinterpret_cast<const uint8_t*>(mpi.data()), mpi.size());
 }
@@ -90,7 +81,7 @@ void set_fingerprint(Subkey& key, std::string_view public_part) {
   sha1->update(reinterpret_cast<const uint8_t*>(public_part.data()), public_part.size());
   auto fpr = sha1->final();
   key.fingerprint.assign(fpr.begin(), fpr.end());
-  key.key_id = hex(std::string_view(key.fingerprint).substr(12, 8));
+  key.key_id = hex_encode(std::string_view(key.fingerprint).substr(12, 8), HexCase::kUpper);
 }
 
 // The rest of an RSA key packet body after version, time and algorithm.
@@ -244,7 +235,8 @@ Result<std::optional<Bytes>> open_pkesk(std::string_view body, const Subkey& k,
   std::string_view key_id;
   if (!r.byte(&version) || version != 3 || !r.take(8, &key_id) || !r.byte(&algo))
     return bad("malformed PKESK");
-  if (hex(key_id) != k.key_id && hex(key_id) != "0000000000000000") return std::optional<Bytes>();
+  const std::string wanted = hex_encode(key_id, HexCase::kUpper);
+  if (wanted != k.key_id && wanted != "0000000000000000") return std::optional<Bytes>();
   if (algo == kAlgEcdh && k.algo == kAlgEcdh) {
     uint8_t wrapped_len = 0;
     std::string_view point, wrapped;

@@ -1,0 +1,20 @@
+// hex.h — hexadecimal text for bytes (key ids, tokens, test vectors).
+//
+// SECURITY: hex_decode reads untrusted text; anything but an even number of hex digits is
+// refused. Thread-safety: pure functions.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace sealmail {
+
+enum class HexCase { kLower, kUpper };
+
+std::string hex_encode(std::string_view bytes, HexCase letters = HexCase::kLower);
+
+// Either case; nullopt for odd length or a non-hex character.
+std::optional<std::string> hex_decode(std::string_view text);
+
+}  // namespace sealmail
