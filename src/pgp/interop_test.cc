@@ -132,9 +132,9 @@ class InteropTest : public ::testing::Test {
 
   static Proc gpg(std::vector<std::string> args, std::string_view input = "",
                   const char* passphrase = kGpgPass) {
-    std::vector<std::string> argv = {"gpg",      "--batch",      "--no-tty", "--pinentry-mode",
-                                     "loopback", "--passphrase", passphrase, "--trust-model",
-                                     "always",   "--status-fd",  "2",
+    std::vector<std::string> argv = {"gpg", "--batch", "--no-tty", "--pinentry-mode", "loopback",
+                                     "--passphrase", passphrase, "--trust-model", "always",
+                                     "--status-fd", "2",
                                      // never look a key up anywhere but the test's keyring
                                      "--auto-key-locate", "local", "--no-auto-key-retrieve"};
     argv.insert(argv.end(), args.begin(), args.end());
@@ -329,6 +329,36 @@ TEST_F(InteropTest, PasswordOnlyBothWaysWithGpg) {
   auto plain = decrypt_with_password(ring, msg->key_packets, msg->data_packet, "other secret");
   ASSERT_TRUE(plain.ok()) << plain.error().describe();
   EXPECT_EQ(plain->plaintext.reveal(), "from gpg pw");
+}
+
+// sq 0.27 reads passwords only from a terminal: `script` gives it one, fed from our stdin.
+TEST_F(InteropTest, PasswordOnlyBothWaysWithSq) {
+  Keyring ring = Keyring::create().value();
+  auto ours = encrypt_with_password(ring, "pw message for sq", "shared secret", {}, 1024);
+  ASSERT_TRUE(ours.ok());
+  fs::path ours_file = *dir_ / "ours-pw.pgp", plain_file = *dir_ / "ours-pw.txt";
+  spit(ours_file, ours->concatenated());
+  Proc r = run({"script", "-qec", "sq decrypt -o " + plain_file.string() + " " + ours_file.string(),
+                "/dev/null"},
+               "shared secret\n");
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(slurp(plain_file), "pw message for sq");
+
+  fs::path input = *dir_ / "sq-pw.txt", theirs_file = *dir_ / "sq-pw.pgp";
+  spit(input, "from sq pw");
+  Proc enc =
+      run({"script", "-qec",
+           "sq encrypt --symmetric --binary -o " + theirs_file.string() + " " + input.string(),
+           "/dev/null"},
+          "other secret\n");
+  ASSERT_EQ(enc.exit_code, 0) << enc.out << enc.err;
+  auto msg = split_message(slurp(theirs_file));
+  ASSERT_TRUE(msg.ok()) << msg.error().describe();
+  auto plain = decrypt_with_password(ring, msg->key_packets, msg->data_packet, "other secret");
+  ASSERT_TRUE(plain.ok()) << plain.error().describe();
+  EXPECT_EQ(plain->plaintext.reveal(), "from sq pw");
+  auto wrong = decrypt_with_password(ring, msg->key_packets, msg->data_packet, "not it");
+  EXPECT_FALSE(wrong.ok());
 }
 
 TEST_F(InteropTest, AddedRecipientDecryptsInGpg) {
