@@ -1,16 +1,13 @@
 #include "base/hex.h"
 
 namespace sealmail {
-namespace {
 
-int digit_value(char c) {
+int hex_digit_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
   return -1;
 }
-
-}  // namespace
 
 std::string hex_encode(std::string_view bytes, HexCase letters) {
   const char* digits = letters == HexCase::kUpper ? "0123456789ABCDEF" : "0123456789abcdef";
@@ -28,8 +25,8 @@ std::optional<std::string> hex_decode(std::string_view text) {
   std::string out;
   out.reserve(text.size() / 2);
   for (size_t i = 0; i < text.size(); i += 2) {
-    int high = digit_value(text[i]);
-    int low = digit_value(text[i + 1]);
+    int high = hex_digit_value(text[i]);
+    int low = hex_digit_value(text[i + 1]);
     if (high < 0 || low < 0) return std::nullopt;
     out.push_back(static_cast<char>(high << 4 | low));
   }

@@ -12,6 +12,9 @@ namespace sealmail {
 
 enum class HexCase { kLower, kUpper };
 
+// 0–15 for a hex digit of either case, -1 for anything else.
+int hex_digit_value(char c);
+
 std::string hex_encode(std::string_view bytes, HexCase letters = HexCase::kLower);
 
 // Either case; nullopt for odd length or a non-hex character.

@@ -20,6 +20,7 @@
 #include <boost/beast/http/string_body.hpp>
 #pragma GCC diagnostic pop
 
+#include "base/ascii.h"
 #include "base/log.h"
 #include "http/internal/wire.h"
 
@@ -56,8 +57,7 @@ std::vector<std::string> lowercase_tokens(std::string_view value) {
     std::string_view item = value.substr(0, comma);
     while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
     while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
-    std::string token(item);
-    for (char& c : token) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+    std::string token = ascii_lowercase(item);
     if (!token.empty()) tokens.push_back(std::move(token));
     if (comma == std::string_view::npos) break;
     value.remove_prefix(comma + 1);

@@ -84,7 +84,7 @@ Result<AutocryptHeader> parse_autocrypt_value(std::string_view value, std::strin
     size_t eq = attribute.find('=');
     if (eq == std::string_view::npos)
       return make_error(Errc::kInvalidArgument, "Autocrypt: attribute without '='");
-    std::string name = internal::ascii_lower(trim(attribute.substr(0, eq)));
+    std::string name = ascii_lowercase(trim(attribute.substr(0, eq)));
     std::string_view attr_value = trim(attribute.substr(eq + 1));
     if (name == "addr") {
       if (have_addr) return make_error(Errc::kInvalidArgument, "Autocrypt: addr twice");
@@ -105,7 +105,7 @@ Result<AutocryptHeader> parse_autocrypt_value(std::string_view value, std::strin
   }
   if (!have_addr) return make_error(Errc::kInvalidArgument, "Autocrypt: no addr");
   if (!have_keydata) return make_error(Errc::kInvalidArgument, "Autocrypt: no keydata");
-  if (internal::ascii_lower(header.addr) != internal::ascii_lower(trim(from_addr)))
+  if (ascii_lowercase(header.addr) != ascii_lowercase(trim(from_addr)))
     return make_error(Errc::kInvalidArgument, "Autocrypt: addr does not match From");
   return header;
 }

@@ -9,13 +9,6 @@
 namespace sealmail::mime {
 namespace internal {
 
-std::string ascii_lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
-
 std::string valid_utf8(std::string_view bytes) {
   GString_ fixed(g_utf8_make_valid(bytes.data(), static_cast<gssize>(bytes.size())));
   return std::string(fixed.get());
@@ -24,8 +17,8 @@ std::string valid_utf8(std::string_view bytes) {
 std::string mime_type_of(GMimeObject* object) {
   GMimeContentType* type = g_mime_object_get_content_type(object);
   if (type == nullptr) return "text/plain";
-  return ascii_lower(str_or_empty(g_mime_content_type_get_media_type(type)) + "/" +
-                     str_or_empty(g_mime_content_type_get_media_subtype(type)));
+  return ascii_lowercase(str_or_empty(g_mime_content_type_get_media_type(type)) + "/" +
+                         str_or_empty(g_mime_content_type_get_media_subtype(type)));
 }
 
 void walk(GMimeObject* root, const std::function<bool(GMimeObject*, size_t)>& visit) {

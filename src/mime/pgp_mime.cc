@@ -10,7 +10,6 @@
 namespace sealmail::mime {
 namespace {
 
-using internal::ascii_lower;
 using internal::mime_type_of;
 using internal::str_or_empty;
 
@@ -26,7 +25,7 @@ std::string param(GMimeObject* object, const char* name) {
 
 bool is_pgp_encrypted_multipart(GMimeObject* object) {
   return GMIME_IS_MULTIPART(object) && mime_type_of(object) == "multipart/encrypted" &&
-         ascii_lower(param(object, "protocol")) == "application/pgp-encrypted";
+         ascii_lowercase(param(object, "protocol")) == "application/pgp-encrypted";
 }
 
 // Decoded content of the ciphertext part of a multipart/encrypted entity.
@@ -165,7 +164,7 @@ Result<std::string> pgp_mime_ciphertext(const Message& message) {
 Result<SignedParts> pgp_signed_parts(const Message& message) {
   GMimeObject* top = body_of(message);
   if (!GMIME_IS_MULTIPART(top) || mime_type_of(top) != "multipart/signed" ||
-      ascii_lower(param(top, "protocol")) != "application/pgp-signature")
+      ascii_lowercase(param(top, "protocol")) != "application/pgp-signature")
     return make_error(Errc::kNotFound, "not a PGP/MIME signed message");
   const std::string boundary = param(top, "boundary");
   GMimeMultipart* multipart = GMIME_MULTIPART(top);
@@ -217,7 +216,7 @@ Result<SignedParts> pgp_signed_parts(const Message& message) {
     parts.signed_bytes.push_back(body[i]);
   }
   parts.signature = internal::decoded_content(GMIME_PART(sig));
-  parts.micalg = ascii_lower(param(top, "micalg"));
+  parts.micalg = ascii_lowercase(param(top, "micalg"));
   return parts;
 }
 

@@ -161,7 +161,7 @@ Summary summarize(const Message& message) {
 
 std::string html_to_text(std::string_view html) {
   // Lower-cased once: per-tag lower-casing of the rest would be quadratic.
-  const std::string lower = internal::ascii_lower(html);
+  const std::string lower = ascii_lowercase(html);
   auto at = [&](size_t i, std::string_view word) {
     return i <= lower.size() && lower.compare(i, word.size(), word) == 0;
   };

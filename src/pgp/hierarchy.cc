@@ -5,6 +5,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/ascii.h"
 #include "pgp/internal/rnp_ffi.h"
 #include "pgp/message.h"
 #include "pgp/random.h"
@@ -33,13 +34,6 @@ class WipedString {
  private:
   std::string s_;
 };
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 bool is_token(std::string_view t) {
   return t.size() == 2 * kTokenBytes && std::all_of(t.begin(), t.end(), [](char c) {
@@ -90,7 +84,7 @@ Result<AccountKeyRecord> relock(const AccountKeyRecord& account, const LockedKey
 Result<AddressKeyRecord> make_address_key(const PublicKey& account_public,
                                           std::string_view account_fingerprint, Keyring& keyring,
                                           std::string_view address, const KeySpec& options) {
-  std::string addr = lower(address);
+  std::string addr = ascii_lowercase(address);
   if (addr.empty() || address_of_user_id(addr) != addr)
     return make_error(Errc::kInvalidArgument, "not an e-mail address");
   WipedString token(random_token_hex(kTokenBytes));
@@ -106,7 +100,7 @@ Result<AddressKeyRecord> make_address_key(const PublicKey& account_public,
 Result<NewAccount> create_account_keys(std::string_view password, std::string_view primary_address,
                                        const KdfParams& params, const KeySpec& options) {
   if (password.empty()) return make_error(Errc::kInvalidArgument, "empty password");
-  std::string address = lower(primary_address);
+  std::string address = ascii_lowercase(primary_address);
   if (address.empty() || address_of_user_id(address) != address)
     return make_error(Errc::kInvalidArgument, "not an e-mail address");
 
@@ -173,7 +167,7 @@ Status unlock_address(Keyring& keyring, const AccountKeyRecord& account,
                       const AddressKeyRecord& address) {
   const std::string& account_fpr = account.public_key.info().fingerprint;
   if (!consistent(address.public_key, address.locked) ||
-      !has_address(address.locked.info(), lower(address.address)) ||
+      !has_address(address.locked.info(), ascii_lowercase(address.address)) ||
       address.locked.info().fingerprint == account_fpr)
     return address_refused();
   if (!keyring.add(account.public_key).ok()) return address_refused();

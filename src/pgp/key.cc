@@ -4,6 +4,7 @@
 #include <cctype>
 #include <utility>
 
+#include "base/ascii.h"
 #include "pgp/internal/keyring_impl.h"
 #include "pgp/internal/rnp_ffi.h"
 
@@ -383,10 +384,7 @@ std::string address_of_user_id(std::string_view uid) {
   while (!addr.empty() && std::isspace(static_cast<unsigned char>(addr.back())))
     addr.remove_suffix(1);
   if (addr.find('@') == std::string_view::npos) return "";
-  std::string out(addr);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
+  return ascii_lowercase(addr);
 }
 
 }  // namespace sealmail::pgp

@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "base/ascii.h"
 #include "base/check.h"
 #include "pgp/kdf_impl.h"
 #include "pgp/random.h"
@@ -85,8 +86,7 @@ Result<Sensitive> recovery_entropy(std::string_view phrase) {
     if (pos == phrase.size()) break;
     word.clear();
     while (pos < phrase.size() && !is_ascii_space(phrase[pos])) {
-      char c = phrase[pos++];
-      word.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c);
+      word.push_back(ascii_lower(phrase[pos++]));
     }
     int index = word_index(word);
     if (index < 0) {

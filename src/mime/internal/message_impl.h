@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/ascii.h"
 #include "mime/internal/gmime.h"
 #include "mime/mime.h"
 
@@ -39,6 +40,5 @@ std::string text_of(GMimePart* part);
 bool is_body_text(GMimeObject* object);
 
 // Lower-cases ASCII letters.
-std::string ascii_lower(std::string_view s);
 
 }  // namespace sealmail::mime::internal

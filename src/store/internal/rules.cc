@@ -1,5 +1,6 @@
 #include "store/internal/rules.h"
 
+#include "base/ascii.h"
 #include "store/store.h"
 
 namespace sealmail::store::internal {
@@ -20,13 +21,7 @@ Status check_address(std::string_view address) {
   return ok_status();
 }
 
-std::string address_key(std::string_view address) {
-  std::string key(address);
-  for (char& c : key) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return key;
-}
+std::string address_key(std::string_view address) { return ascii_lowercase(address); }
 
 Status check_event(std::string_view kind, std::string_view payload) {
   if (kind.empty() || kind.size() > kMaxEventKindBytes) {
