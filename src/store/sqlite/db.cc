@@ -2,7 +2,9 @@
 
 #include <sqlite3.h>
 
+#include <chrono>
 #include <string>
+#include <thread>
 #include <utility>
 
 namespace sealmail::store::sqlite {
@@ -150,15 +152,32 @@ Result<Connection> Connection::open(const std::filesystem::path& file,
   // The file header is first read here, so a file that is not a database fails now.
   SEALMAIL_RETURN_IF_ERROR(db.exec("PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;"));
   if (options.mode == OpenMode::kReadWrite) {
-    std::string mode = SEALMAIL_TRY(db.query_text("PRAGMA journal_mode = WAL"));
-    if (mode != "wal") {
-      return make_error(Errc::kUnsupported,
-                        "cannot put " + file.string() + " in WAL mode (journal_mode=" + mode + ")");
-    }
+    SEALMAIL_RETURN_IF_ERROR(db.enable_wal(file, options.busy_timeout));
   } else {
     SEALMAIL_RETURN_IF_ERROR(db.exec("PRAGMA query_only = ON;"));
   }
   return db;
+}
+
+Status Connection::enable_wal(const std::filesystem::path& file,
+                              std::chrono::milliseconds busy_timeout) {
+  // Switching to WAL takes an exclusive lock, and SQLite answers SQLITE_BUSY at once, without
+  // the busy handler, while another connection holds any lock — as when two servers create the
+  // store together. The mode is stored in the file, so retry, bounded, until it reads "wal".
+  const auto deadline = std::chrono::steady_clock::now() + busy_timeout;
+  for (;;) {
+    Result<std::string> mode = query_text("PRAGMA journal_mode");
+    if (mode.ok() && *mode == "wal") return ok_status();
+    if (mode.ok()) mode = query_text("PRAGMA journal_mode = WAL");
+    if (mode.ok() && *mode == "wal") return ok_status();
+    bool busy = !mode.ok() && mode.error().code == Errc::kUnavailable;
+    if (!busy || std::chrono::steady_clock::now() >= deadline) {
+      if (!mode.ok()) return std::move(mode).error();
+      return make_error(Errc::kUnsupported, "cannot put " + file.string() +
+                                                " in WAL mode (journal_mode=" + *mode + ")");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
 }
 
 Connection::Connection(Connection&& other) noexcept

@@ -112,6 +112,7 @@ class Connection {
  private:
   explicit Connection(sqlite3* db) : db_(db) {}
   void close();
+  Status enable_wal(const std::filesystem::path& file, std::chrono::milliseconds busy_timeout);
 
   sqlite3* db_ = nullptr;
   // unordered_map nodes do not move on rehash, so Statements can point into them.

@@ -13,13 +13,6 @@ void check_sequence(std::span<const Migration> migrations) {
   }
 }
 
-Result<int64_t> query_int(Connection& db, std::string_view sql) {
-  Statement stmt = SEALMAIL_TRY(db.prepare(sql));
-  bool row = SEALMAIL_TRY(stmt.step());
-  SEALMAIL_CHECK(row);  // only used with aggregate queries, which always return a row
-  return stmt.column_int64(0);
-}
-
 int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -41,12 +34,16 @@ int latest_schema_version() {
 }
 
 Result<int> read_schema_version(Connection& db) {
-  int64_t bookkeeping = SEALMAIL_TRY(query_int(
-      db,
-      "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"));
+  // Both counts in one statement, so one snapshot: another process may commit migration 1
+  // between two separate reads, which would look like tables without bookkeeping.
+  Statement catalog = SEALMAIL_TRY(
+      db.prepare("SELECT coalesce(sum(type = 'table' AND name = 'schema_migrations'), 0), "
+                 "coalesce(sum(name NOT LIKE 'sqlite_%'), 0) FROM sqlite_master"));
+  bool catalog_row = SEALMAIL_TRY(catalog.step());
+  SEALMAIL_CHECK(catalog_row);  // an aggregate always returns a row
+  int64_t bookkeeping = catalog.column_int64(0);
+  int64_t objects = catalog.column_int64(1);
   if (bookkeeping == 0) {
-    int64_t objects = SEALMAIL_TRY(
-        query_int(db, "SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'"));
     if (objects != 0) {
       return make_error(Errc::kInvalidArgument,
                         "the database has tables but no schema_migrations; not a sealmail store");
