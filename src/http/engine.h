@@ -19,8 +19,8 @@
 // discarded, never merged into the headers (RFC 9110 §6.5.1). Every engine-made error response
 // closes the connection and drops the input behind it. A handler that throws → 500 (logged by
 // exception type only: what() may quote request content). One info log line per request: id,
-// peer, method, path without query, status, body bytes in/out, duration — never header values
-// or bodies.
+// peer, method (a non-standard one as OTHER), the matched route pattern (never the raw path or
+// query), status, body bytes in/out, duration — never header values or bodies.
 //
 // Standards: RFC 9110 (semantics), RFC 9112 (HTTP/1.1 message syntax, persistence,
 // chunked coding), RFC 6797 (HSTS), RFC 6585 §5 (431), RFC 9110 §10.1.1 (100-continue).
