@@ -8,7 +8,7 @@
 #include "base/ascii.h"
 #include "pgp/internal/rnp_ffi.h"
 #include "pgp/message.h"
-#include "pgp/random.h"
+#include "base/random.h"
 
 namespace sealmail::pgp {
 namespace {

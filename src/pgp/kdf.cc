@@ -10,7 +10,7 @@
 #include <string>
 
 #include "pgp/kdf_impl.h"
-#include "pgp/random.h"
+#include "base/random.h"
 
 namespace sealmail::pgp {
 namespace {

@@ -10,7 +10,7 @@
 #include "base/ascii.h"
 #include "base/check.h"
 #include "pgp/kdf_impl.h"
-#include "pgp/random.h"
+#include "base/random.h"
 #include "pgp/wordlist.h"
 
 namespace sealmail::pgp {

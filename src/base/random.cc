@@ -1,4 +1,4 @@
-#include "pgp/random.h"
+#include "base/random.h"
 
 #include "base/hex.h"
 
@@ -8,7 +8,7 @@
 
 #include "base/check.h"
 
-namespace sealmail::pgp {
+namespace sealmail {
 
 std::string random_bytes(size_t n) {
   std::string out(n, '\0');
@@ -28,4 +28,4 @@ std::string random_bytes(size_t n) {
 
 std::string random_token_hex(size_t bytes) { return hex_encode(random_bytes(bytes)); }
 
-}  // namespace sealmail::pgp
+}  // namespace sealmail

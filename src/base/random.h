@@ -11,7 +11,7 @@
 #include <cstddef>
 #include <string>
 
-namespace sealmail::pgp {
+namespace sealmail {
 
 // n bytes from the OS CSPRNG.
 std::string random_bytes(size_t n);
@@ -19,4 +19,4 @@ std::string random_bytes(size_t n);
 // `bytes` random bytes as lowercase hex (2 * bytes characters), e.g. for passphrase tokens.
 std::string random_token_hex(size_t bytes);
 
-}  // namespace sealmail::pgp
+}  // namespace sealmail

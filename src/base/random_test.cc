@@ -1,11 +1,11 @@
-#include "pgp/random.h"
+#include "base/random.h"
 
 #include <gtest/gtest.h>
 
 #include <set>
 #include <string>
 
-namespace sealmail::pgp {
+namespace sealmail {
 namespace {
 
 TEST(RandomTest, ReturnsRequestedLength) {
@@ -35,4 +35,4 @@ TEST(RandomTest, TokenHexIsLowercaseHexOfTwiceTheLength) {
 }
 
 }  // namespace
-}  // namespace sealmail::pgp
+}  // namespace sealmail
