@@ -15,7 +15,7 @@ if(SEALMAIL_BENCH)
 endif()
 
 # C libraries through pkg-config (Debian's find_package(rnp) is broken). Each is used by its
-# one adapter folder only: librnp and Botan by src/pgp, GMime by src/mime.
+# adapter folder only: librnp by src/pgp, GMime by src/mime; Botan (C++) by src/pgp and src/auth.
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(RNP REQUIRED IMPORTED_TARGET librnp)
 pkg_check_modules(BOTAN REQUIRED IMPORTED_TARGET botan-2)

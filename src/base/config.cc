@@ -163,6 +163,62 @@ Status set_log_level(const toml::node& node, Config& config) {
   return ok_status();
 }
 
+Status set_signup(const toml::node& node, Config& config) {
+  std::string mode = SEALMAIL_TRY(as_string(node));
+  static constexpr std::string_view kModes[] = {"open", "invite", "admin-only"};
+  if (std::find(std::begin(kModes), std::end(kModes), mode) == std::end(kModes)) {
+    return make_error(Errc::kInvalidArgument, fmt::format("unknown mode \"{}\" (known: {})", mode,
+                                                          fmt::join(kModes, ", ")));
+  }
+  config.accounts.signup = mode;
+  return ok_status();
+}
+
+// A byte count: an integer, or a string "NUMBER UNIT" with UNIT one of B, KiB, MiB, GiB, TiB.
+Result<uint64_t> as_size(const toml::node& node) {
+  if (auto v = node.value_exact<int64_t>()) {
+    if (*v < 1) return make_error(Errc::kInvalidArgument, "must be at least 1");
+    return static_cast<uint64_t>(*v);
+  }
+  std::string text = SEALMAIL_TRY(as_string(node));
+  uint64_t number = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
+  std::string_view unit(end, text.data() + text.size() - end);
+  while (!unit.empty() && unit.front() == ' ') unit.remove_prefix(1);
+  static constexpr std::pair<std::string_view, int> kUnits[] = {
+      {"B", 0}, {"KiB", 10}, {"MiB", 20}, {"GiB", 30}, {"TiB", 40}};
+  auto found = std::find_if(std::begin(kUnits), std::end(kUnits),
+                            [&](const auto& u) { return u.first == unit; });
+  if (ec != std::errc() || end == text.data() || found == std::end(kUnits) || number < 1 ||
+      number > (std::numeric_limits<uint64_t>::max() >> found->second)) {
+    return make_error(Errc::kInvalidArgument,
+                      fmt::format("expected a size like \"5 GiB\" (units B, KiB, MiB, GiB, TiB), "
+                                  "got \"{}\"",
+                                  text));
+  }
+  return number << found->second;
+}
+
+using PlanSetter = std::function<Status(const toml::node&, PlanConfig&)>;
+
+template <typename Field, typename Convert>
+PlanSetter plan_key(Field field, Convert convert) {
+  return [=](const toml::node& node, PlanConfig& plan) -> Status {
+    plan.*field = SEALMAIL_TRY(convert(node));
+    return ok_status();
+  };
+}
+
+const std::vector<std::pair<std::string_view, PlanSetter>>& plan_schema() {
+  static const std::vector<std::pair<std::string_view, PlanSetter>> keys = {
+      {"addresses", plan_key(&PlanConfig::addresses, as_count)},
+      {"storage", plan_key(&PlanConfig::storage_bytes, as_size)},
+      {"messages_per_hour", plan_key(&PlanConfig::messages_per_hour, as_count)},
+      {"messages_per_day", plan_key(&PlanConfig::messages_per_day, as_count)},
+  };
+  return keys;
+}
+
 const std::vector<Section>& schema() {
   static const std::vector<Section> sections = {
       {"server",
@@ -190,6 +246,20 @@ const std::vector<Section>& schema() {
        {{"listen", nested(&Config::api, &ApiConfig::listen, as_endpoints)},
         {"max_header_bytes", nested(&Config::api, &ApiConfig::max_header_bytes, as_count)},
         {"max_body_bytes", nested(&Config::api, &ApiConfig::max_body_bytes, as_count)}}},
+      {"accounts",
+       {{"signup", set_signup},
+        {"access_token_ttl",
+         nested(&Config::accounts, &AccountsConfig::access_token_ttl, as_duration)},
+        {"refresh_token_ttl",
+         nested(&Config::accounts, &AccountsConfig::refresh_token_ttl, as_duration)},
+        {"login_failures_per_ip",
+         nested(&Config::accounts, &AccountsConfig::login_failures_per_ip, as_count)},
+        {"login_failures_per_account",
+         nested(&Config::accounts, &AccountsConfig::login_failures_per_account, as_count)},
+        {"login_failure_window",
+         nested(&Config::accounts, &AccountsConfig::login_failure_window, as_duration)},
+        {"login_backoff_max",
+         nested(&Config::accounts, &AccountsConfig::login_backoff_max, as_duration)}}},
       {"limits",
        {{"max_connections", nested(&Config::limits, &LimitsConfig::max_connections, as_count)},
         {"max_connections_per_ip",
@@ -214,12 +284,48 @@ Error at(const std::filesystem::path& source, const toml::node& node, std::strin
                                                         node.source().begin.line, key, reason));
 }
 
+// [plans.NAME] tables: each one a PlanConfig; "default" is kept first.
+Status parse_plans(const std::filesystem::path& source, const toml::node& plans_node,
+                   Config& config) {
+  const toml::table* plans = plans_node.as_table();
+  if (!plans) return at(source, plans_node, "plans", "expected [plans.NAME] tables");
+  for (const auto& [name_key, plan_node] : *plans) {
+    std::string name(name_key.str());
+    std::string where = "plans." + name;
+    const toml::table* table = plan_node.as_table();
+    if (!table) return at(source, plan_node, where, "expected a [plans.NAME] table");
+    auto existing = std::find_if(config.plans.begin(), config.plans.end(),
+                                 [&](const PlanConfig& p) { return p.name == name; });
+    PlanConfig& plan = existing != config.plans.end()
+                           ? *existing
+                           : config.plans.emplace_back(PlanConfig{.name = name});
+    for (const auto& [key, node] : *table) {
+      std::string_view key_name = key.str();
+      std::string dotted = fmt::format("{}.{}", where, key_name);
+      auto entry = std::find_if(plan_schema().begin(), plan_schema().end(),
+                                [&](const auto& k) { return k.first == key_name; });
+      if (entry == plan_schema().end()) return at(source, node, dotted, "unknown key");
+      if (Status s = entry->second(node, plan); !s.ok()) {
+        return at(source, node, dotted, s.error().message);
+      }
+    }
+  }
+  return ok_status();
+}
+
 std::filesystem::path resolve(const std::filesystem::path& base, const std::filesystem::path& p) {
   if (p.empty() || p.is_absolute()) return p;
   return (base / p).lexically_normal();
 }
 
 }  // namespace
+
+const PlanConfig* find_plan(const Config& config, std::string_view name) {
+  for (const PlanConfig& plan : config.plans) {
+    if (plan.name == name) return &plan;
+  }
+  return nullptr;
+}
 
 std::string Endpoint::to_string() const {
   if (address.find(':') != std::string::npos) return fmt::format("[{}]:{}", address, port);
@@ -264,6 +370,10 @@ Result<Config> parse_config(std::string_view text, const std::filesystem::path& 
   config.source = source;
   for (const auto& [section_key, section_node] : root) {
     std::string_view section_name = section_key.str();
+    if (section_name == "plans") {
+      SEALMAIL_RETURN_IF_ERROR(parse_plans(source, section_node, config));
+      continue;
+    }
     auto section = std::find_if(schema().begin(), schema().end(),
                                 [&](const Section& s) { return s.name == section_name; });
     if (section == schema().end()) return at(source, section_node, section_name, "unknown section");
@@ -333,6 +443,27 @@ listen = ["{api_listen}"]
 max_header_bytes = {max_header_bytes}
 max_body_bytes = {max_body_bytes}
 
+[accounts]
+# Who may create an account: "open", "invite" (a code from `sealmail user invite`) or
+# "admin-only" (a code bound to the address: `sealmail user invite --address A`).
+signup = "{signup}"
+access_token_ttl = "{access_token_ttl}"
+refresh_token_ttl = "{refresh_token_ttl}"
+# Failed logins allowed per client address (IPv6: per /64) and per account within the window
+# before each further attempt waits 1 s, 2 s, 4 s ... up to login_backoff_max.
+login_failures_per_ip = {login_failures_per_ip}
+login_failures_per_account = {login_failures_per_account}
+login_failure_window = "{login_failure_window}"
+login_backoff_max = "{login_backoff_max}"
+
+# What an account may use. New accounts are on "default"; `sealmail user quota ADDRESS --plan P`
+# moves one. Add [plans.NAME] tables for more plans.
+[plans.default]
+addresses = {plan_addresses}
+storage = "{plan_storage} GiB"
+messages_per_hour = {plan_per_hour}
+messages_per_day = {plan_per_day}
+
 [limits]
 # Per listener.
 max_connections = {max_connections}
@@ -355,6 +486,17 @@ file = ""
       fmt::arg("key", d.tls_key.string()), fmt::arg("api_listen", d.api.listen[0].to_string()),
       fmt::arg("max_header_bytes", d.api.max_header_bytes),
       fmt::arg("max_body_bytes", d.api.max_body_bytes),
+      fmt::arg("signup", d.accounts.signup),
+      fmt::arg("access_token_ttl", format_duration(d.accounts.access_token_ttl)),
+      fmt::arg("refresh_token_ttl", format_duration(d.accounts.refresh_token_ttl)),
+      fmt::arg("login_failures_per_ip", d.accounts.login_failures_per_ip),
+      fmt::arg("login_failures_per_account", d.accounts.login_failures_per_account),
+      fmt::arg("login_failure_window", format_duration(d.accounts.login_failure_window)),
+      fmt::arg("login_backoff_max", format_duration(d.accounts.login_backoff_max)),
+      fmt::arg("plan_addresses", d.plans[0].addresses),
+      fmt::arg("plan_storage", d.plans[0].storage_bytes >> 30),
+      fmt::arg("plan_per_hour", d.plans[0].messages_per_hour),
+      fmt::arg("plan_per_day", d.plans[0].messages_per_day),
       fmt::arg("max_connections", d.limits.max_connections),
       fmt::arg("max_connections_per_ip", d.limits.max_connections_per_ip),
       fmt::arg("idle_timeout", format_duration(d.limits.idle_timeout)),

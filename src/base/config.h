@@ -48,6 +48,32 @@ struct ApiConfig {
   uint32_t max_body_bytes = 1024 * 1024;
 };
 
+// [accounts]: who may sign up, how long logins last, and when failed logins slow down.
+struct AccountsConfig {
+  // "open": anyone may create an address on a hosted domain; "invite": only with a code from
+  // `sealmail user invite`; "admin-only": only with a code bound to that address.
+  std::string signup = "invite";
+  std::chrono::milliseconds access_token_ttl{std::chrono::hours(1)};
+  std::chrono::milliseconds refresh_token_ttl{std::chrono::hours(24 * 30)};
+  // Failed logins tolerated within login_failure_window before each further attempt must wait
+  // 1 s, 2 s, 4 s … up to login_backoff_max. Counted per client address (an IPv6 /64) and, with
+  // a higher bar, per account — so one attacker address cannot lock the owner out.
+  uint32_t login_failures_per_ip = 10;
+  uint32_t login_failures_per_account = 50;
+  std::chrono::milliseconds login_failure_window{std::chrono::hours(1)};
+  std::chrono::milliseconds login_backoff_max{std::chrono::minutes(15)};
+};
+
+// [plans.NAME]: what an account on that plan may use. Every account is on a plan; new accounts
+// are on "default", which always exists.
+struct PlanConfig {
+  std::string name;
+  uint32_t addresses = 5;
+  uint64_t storage_bytes = uint64_t{5} << 30;
+  uint32_t messages_per_hour = 150;
+  uint32_t messages_per_day = 1000;
+};
+
 struct Config {
   std::filesystem::path source;  // the file this was read from
 
@@ -65,12 +91,17 @@ struct Config {
   std::filesystem::path tls_key = "tls/key.pem";
 
   ApiConfig api;
+  AccountsConfig accounts;
+  std::vector<PlanConfig> plans{{.name = "default"}};  // "default" first
   LimitsConfig limits;
   LogConfig log;
 };
 
 // The roles a server process can run ([server] roles).
 inline constexpr std::string_view kKnownRoles[] = {"api"};
+
+// The plan called `name`, or nullptr.
+const PlanConfig* find_plan(const Config& config, std::string_view name);
 
 // Reads and validates a config file. Relative paths in it are resolved against its folder.
 Result<Config> load_config(const std::filesystem::path& path);

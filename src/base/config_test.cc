@@ -161,5 +161,61 @@ TEST(Config, RenderedDefaultConfigParsesToTheDefaults) {
   EXPECT_EQ(c->log.level, d.log.level);
 }
 
+TEST(Config, AccountsAndPlans) {
+  auto c = parse_config(R"(
+[accounts]
+signup = "open"
+access_token_ttl = "10m"
+refresh_token_ttl = "7d"
+login_failures_per_ip = 3
+login_failures_per_account = 30
+login_failure_window = "30m"
+login_backoff_max = "1m"
+[plans.default]
+addresses = 2
+[plans.family]
+addresses = 10
+storage = "20 GiB"
+messages_per_hour = 500
+messages_per_day = 5000
+)",
+                        kSource);
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->accounts.signup, "open");
+  EXPECT_EQ(c->accounts.access_token_ttl, std::chrono::minutes(10));
+  EXPECT_EQ(c->accounts.refresh_token_ttl, std::chrono::hours(24 * 7));
+  EXPECT_EQ(c->accounts.login_failures_per_ip, 3u);
+  EXPECT_EQ(c->accounts.login_failures_per_account, 30u);
+  EXPECT_EQ(c->accounts.login_failure_window, std::chrono::minutes(30));
+  EXPECT_EQ(c->accounts.login_backoff_max, std::chrono::minutes(1));
+  ASSERT_EQ(c->plans.size(), 2u);
+  EXPECT_EQ(c->plans[0].name, "default");
+  EXPECT_EQ(c->plans[0].addresses, 2u);
+  EXPECT_EQ(c->plans[0].storage_bytes, uint64_t{5} << 30);  // untouched keys keep defaults
+  const PlanConfig* family = find_plan(*c, "family");
+  ASSERT_NE(family, nullptr);
+  EXPECT_EQ(family->addresses, 10u);
+  EXPECT_EQ(family->storage_bytes, uint64_t{20} << 30);
+  EXPECT_EQ(family->messages_per_hour, 500u);
+  EXPECT_EQ(family->messages_per_day, 5000u);
+  EXPECT_EQ(find_plan(*c, "gold"), nullptr);
+}
+
+TEST(Config, BadAccountsAndPlansAreRefusedWithTheirKey) {
+  EXPECT_EQ(error_of("[accounts]\nsignup = \"everyone\"\n"),
+            "/etc/sealmail/sealmail.toml:2: accounts.signup: unknown mode \"everyone\" (known: "
+            "open, invite, admin-only)");
+  EXPECT_EQ(error_of("[plans.x]\nstorage = \"5 GB\"\n"),
+            "/etc/sealmail/sealmail.toml:2: plans.x.storage: expected a size like \"5 GiB\" "
+            "(units B, KiB, MiB, GiB, TiB), got \"5 GB\"");
+  EXPECT_EQ(error_of("[plans.x]\nseats = 3\n"),
+            "/etc/sealmail/sealmail.toml:2: plans.x.seats: unknown key");
+  EXPECT_EQ(error_of("[plans]\nx = 3\n"),
+            "/etc/sealmail/sealmail.toml:2: plans.x: expected a [plans.NAME] table");
+  EXPECT_EQ(error_of("[plans.x]\naddresses = 0\n"),
+            "/etc/sealmail/sealmail.toml:2: plans.x.addresses: must be between 1 and 4294967295, "
+            "got 0");
+}
+
 }  // namespace
 }  // namespace sealmail

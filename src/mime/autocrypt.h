@@ -39,8 +39,4 @@ Result<AutocryptHeader> parse_autocrypt_value(std::string_view value, std::strin
 // The message's Autocrypt header for its single From address, or nullopt when none applies.
 std::optional<AutocryptHeader> find_autocrypt(const Message& message);
 
-// Standard base64 (RFC 4648) used for keydata. decode ignores whitespace; nullopt if invalid.
-std::string base64_encode(std::string_view bytes);
-std::optional<std::string> base64_decode(std::string_view text);
-
 }  // namespace sealmail::mime

@@ -70,6 +70,10 @@ struct ListenerOptions {
   std::chrono::milliseconds idle_timeout = std::chrono::minutes(5);  // RFC 5321 §4.5.3.2.7
   std::chrono::milliseconds session_timeout = std::chrono::hours(1);
   size_t read_buffer_size = 16 * 1024;
+  // When set, Engine::on_data runs on this executor (a thread pool) instead of the I/O thread,
+  // so an engine may block — on a database commit, a slow hash — without stalling every other
+  // connection served by that I/O thread. The calls of one engine still never overlap.
+  boost::asio::any_io_executor engine_executor;
 };
 
 class Listener : public std::enable_shared_from_this<Listener> {

@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 #include <openssl/ssl.h>
 
+#include <boost/asio/thread_pool.hpp>
+
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
@@ -500,6 +502,31 @@ TEST(Listener, ManyConcurrentClients) {
   clients.clear();
   EXPECT_TRUE(server->log->wait_until([](const EngineLog& l) { return l.destroyed == 40; }));
   EXPECT_EQ(server->listener->connection_count(), 0u);
+}
+
+// Engines that block (on a database commit, say) run on engine_executor, so the two I/O threads
+// of the test server keep serving other connections meanwhile.
+TEST(Listener, BlockingEnginesRunOffTheIoThreads) {
+  boost::asio::thread_pool pool(4);
+  ListenerOptions options = plain_options();
+  options.engine_executor = pool.get_executor();
+  auto server = TestServer::start(options);
+  ASSERT_NE(server, nullptr);
+  std::vector<std::unique_ptr<TestClient>> holders;
+  for (int i = 0; i < 2; ++i) {
+    holders.push_back(connect_and_greet(*server));
+    ASSERT_NE(holders.back(), nullptr);
+    ASSERT_TRUE(holders.back()->send("HOLD\r\n"));
+  }
+  ASSERT_TRUE(server->log->wait_until([](const EngineLog& l) { return l.holding == 2; }));
+  auto other = connect_and_greet(*server);
+  ASSERT_NE(other, nullptr);
+  ASSERT_TRUE(other->send("ECHO free\r\n"));
+  EXPECT_EQ(other->read_until("\r\n"), "free\r\n");
+  // Without the pool, "free" would come only after HOLD gave up waiting.
+  EXPECT_EQ(server->log->read<int>([](const EngineLog& l) { return l.held; }), 0);
+  server->log->record([](EngineLog& l) { l.released = true; });
+  for (auto& holder : holders) EXPECT_EQ(holder->read_until("\r\n"), "held\r\n");
 }
 
 }  // namespace

@@ -107,6 +107,11 @@ Output LineEngine::on_data(std::string_view bytes) {
       replies += line.substr(5) + "\r\n";
     } else if (line == "TLS?") {
       replies += tls_ ? "tls=1\r\n" : "tls=0\r\n";
+    } else if (line == "HOLD") {
+      log_->record([](EngineLog& l) { ++l.holding; });
+      log_->wait_until([](const EngineLog& l) { return l.released; });
+      log_->record([](EngineLog& l) { ++l.held; });
+      replies += "held\r\n";
     } else if (line == "BEGIN") {
       busy_ = true;
       replies += "begun\r\n";

@@ -51,6 +51,9 @@ class EngineLog {
   std::vector<std::string> executed;  // every command line an engine acted on
   std::string input;                  // every byte fed to on_data, all connections
   std::string fed_during_starttls;    // bytes fed between kStartTls and on_tls_established
+  int holding = 0;                    // engines that entered "HOLD"
+  int held = 0;                       // engines that left it
+  bool released = false;              // set by the test to let "HOLD" return
 
  private:
   std::mutex mu_;
@@ -58,7 +61,8 @@ class EngineLog {
 };
 
 // "hello\r\n" on connect; per line: "ECHO x" → "x", "TLS?" → "tls=0|1", "STARTTLS" → "go"
-// then TLS, "BEGIN"/"END" bracket a busy exchange, "QUIT" → "bye" and close. On drain an idle
+// then TLS, "HOLD" blocks inside on_data until the test sets EngineLog::released, then "held",
+// "BEGIN"/"END" bracket a busy exchange, "QUIT" → "bye" and close. On drain an idle
 // engine says "draining" and closes now; a busy one closes with "end-bye" after "END".
 // Timeout: "timeout". Input behind STARTTLS or QUIT is dropped, as the Engine contract says.
 class LineEngine : public Engine {

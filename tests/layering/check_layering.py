@@ -7,7 +7,7 @@ Two rules (docs/architecture.md):
    libpq-fe.h and pqxx/ → src/store/postgres. Tests, benchmarks and fuzzers outside src/ may
    include them (to drive a baseline or a peer).
 2. A folder under src/ includes only headers of its own folder and of the folders below it:
-   base ← net, dns, pgp, mime, store ← smtp, imap, http ← server, client ← bridge, cli.
+   base ← net, dns, pgp, auth, mime, store ← smtp, imap, http ← server, client ← bridge, cli.
 """
 import pathlib
 import re
@@ -23,7 +23,7 @@ ADAPTERS = [
 
 LAYER = {
     "base": 0,
-    "net": 1, "dns": 1, "pgp": 1, "mime": 1, "store": 1,
+    "net": 1, "dns": 1, "pgp": 1, "auth": 1, "mime": 1, "store": 1,
     "smtp": 2, "imap": 2, "http": 2,
     "server": 3, "client": 3,
     "bridge": 4, "cli": 4,

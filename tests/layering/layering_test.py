@@ -59,6 +59,8 @@ class LayeringTest(unittest.TestCase):
                              "src/base may not include net/engine.h")
         self.check_violation("src/net/side.cc", '#include "store/store.h"\n',
                              "src/net may not include store/store.h")
+        self.check_violation("src/auth/side.cc", '#include "pgp/kdf.h"\n',
+                             "src/auth may not include pgp/kdf.h")
 
 
 if __name__ == "__main__":

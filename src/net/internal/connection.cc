@@ -237,8 +237,18 @@ awaitable<std::string_view> Connection::serve() {
       co_return why;
     }
     if (read.io != Io::kOk) co_return reason(read.io);
-    out = engine_->on_data(std::string_view(buffer_.data(), read.bytes));
+    out = co_await feed_engine(read.bytes);
   }
+}
+
+awaitable<Output> Connection::feed_engine(size_t bytes) {
+  if (!options_.engine_executor) co_return engine_->on_data(std::string_view(buffer_.data(), bytes));
+  // Hop to the engine pool and back to the strand: the strand's handlers (drain, watchdog) keep
+  // running meanwhile, but none of them touches the engine or the buffer.
+  co_await asio::post(options_.engine_executor, use_awaitable);
+  Output out = engine_->on_data(std::string_view(buffer_.data(), bytes));
+  co_await asio::post(executor_, use_awaitable);
+  co_return out;
 }
 
 awaitable<std::string_view> Connection::refuse() {

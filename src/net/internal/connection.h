@@ -68,6 +68,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   boost::asio::awaitable<Io> handshake(Bound bound);
   boost::asio::awaitable<ReadResult> read_some();
   boost::asio::awaitable<void> close_gracefully();
+  // engine_->on_data over the first `bytes` of buffer_, on options_.engine_executor if set.
+  boost::asio::awaitable<Output> feed_engine(size_t bytes);
   bool discard_queued_input();
 
   boost::asio::ip::tcp::socket& tcp();
