@@ -10,6 +10,10 @@ namespace sealmail::cli {
 
 void add_init_command(CLI::App& app, int& exit_code);
 void add_server_command(CLI::App& app, int& exit_code);
+void add_admin_commands(CLI::App& app, int& exit_code);  // domain, user
+
+// $SEALMAIL_CONFIG, else /var/lib/sealmail/sealmail.toml.
+std::string default_config_path();
 
 // Prints "sealmail: MESSAGE" to stderr and returns 1.
 int fail(const std::string& message);

@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   sealmail::cli::add_init_command(app, exit_code);
   sealmail::cli::add_server_command(app, exit_code);
+  sealmail::cli::add_admin_commands(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -7,14 +7,10 @@
 #include "server/server.h"
 
 namespace sealmail::cli {
-namespace {
-
 std::string default_config_path() {
   const char* env = std::getenv("SEALMAIL_CONFIG");
   return env && *env ? env : "/var/lib/sealmail/sealmail.toml";
 }
-
-}  // namespace
 
 void add_server_command(CLI::App& app, int& exit_code) {
   auto config_path = std::make_shared<std::string>(default_config_path());

@@ -1,7 +1,6 @@
 #include "net/tls.h"
 
 #include <arpa/inet.h>
-#include <fcntl.h>
 #include <openssl/bio.h>
 #include <openssl/bn.h>
 #include <openssl/crypto.h>
@@ -11,17 +10,14 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
 #include <string_view>
 #include <system_error>
 #include <utility>
 
 #include "base/dns_name.h"
+#include "base/file.h"
 #include "net/internal/openssl_error.h"
 
 namespace sealmail::net {
@@ -47,50 +43,6 @@ struct X509Free {
 struct ExtensionFree {
   void operator()(X509_EXTENSION* p) const { X509_EXTENSION_free(p); }
 };
-
-Error io_error(const std::string& what, int err) {
-  return make_error(Errc::kIo, what + ": " + std::strerror(err));
-}
-
-// A file's content replaced in one step: a crash leaves either the old or the new file.
-Status write_file_atomically(const std::filesystem::path& path, std::string_view data,
-                             mode_t mode) {
-  std::filesystem::path dir = path.parent_path();
-  if (dir.empty()) dir = ".";
-  std::string temp = (dir / ("." + path.filename().string() + ".tmp-XXXXXX")).string();
-  int fd = ::mkstemp(temp.data());  // created with mode 0600
-  if (fd < 0) return io_error("cannot create a temporary file in " + dir.string(), errno);
-  auto fail = [&](const std::string& what, int err) {
-    ::close(fd);
-    ::unlink(temp.c_str());
-    return io_error(what, err);
-  };
-  if (::fchmod(fd, mode) != 0) return fail("cannot set the mode of " + temp, errno);
-  while (!data.empty()) {
-    ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return fail("cannot write " + temp, errno);
-    data.remove_prefix(static_cast<size_t>(n));
-  }
-  if (::fsync(fd) != 0) return fail("cannot fsync " + temp, errno);
-  if (::close(fd) != 0) {
-    int err = errno;
-    ::unlink(temp.c_str());
-    return io_error("cannot close " + temp, err);
-  }
-  if (::rename(temp.c_str(), path.c_str()) != 0) {
-    int err = errno;
-    ::unlink(temp.c_str());
-    return io_error("cannot rename " + temp + " to " + path.string(), err);
-  }
-  int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir_fd < 0) return io_error("cannot open directory " + dir.string(), errno);
-  int rc = ::fsync(dir_fd);
-  int err = errno;
-  ::close(dir_fd);
-  if (rc != 0) return io_error("cannot fsync directory " + dir.string(), err);
-  return ok_status();
-}
 
 bool is_ip_literal(const std::string& text) {
   unsigned char buffer[16];

@@ -5,6 +5,7 @@
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/thread_pool.hpp>
 
 #include <algorithm>
 #include <atomic>
@@ -14,10 +15,12 @@
 #include <vector>
 
 #include "base/log.h"
+#include "base/random.h"
 #include "http/engine.h"
 #include "http/health.h"
 #include "net/listener.h"
 #include "net/tls.h"
+#include "server/api/api.h"
 #include "store/store.h"
 
 namespace sealmail::server {
@@ -37,13 +40,24 @@ net::ListenerOptions listener_options(const Config& config, std::string role,
   return options;
 }
 
-std::shared_ptr<net::EngineFactory> api_engines(const Config& config) {
+std::shared_ptr<net::EngineFactory> api_engines(const Config& config,
+                                                std::shared_ptr<api::ApiContext> context) {
   auto router = std::make_shared<http::Router>();
   http::register_health(*router);
+  api::register_api(*router, std::move(context));
   http::HttpLimits limits;
   limits.max_header_bytes = config.api.max_header_bytes;
   limits.max_body_bytes = config.api.max_body_bytes;
   return std::make_shared<http::HttpEngineFactory>(std::move(router), limits);
+}
+
+Result<std::shared_ptr<api::ApiContext>> api_context(const Config& config, store::Store& store) {
+  std::string secret = SEALMAIL_TRY(store.server_secret("unknown-user-srp", random_bytes(32)));
+  return std::make_shared<api::ApiContext>(api::ApiContext{.store = store,
+                                                           .config = config,
+                                                           .now_ms = api::system_now_ms,
+                                                           .srp = auth::SrpParams{},
+                                                           .unknown_user_secret = secret});
 }
 
 bool has_role(const Config& config, std::string_view role) {
@@ -60,18 +74,28 @@ Status run(const Config& config) {
   auto store = store::open_store(config.store_url, config.data_dir);
   if (!store.ok()) return make_error(store.error().code, "store: " + store.error().message);
   spdlog::info("store open at schema version {}", (*store)->schema_version());
+  if (!config.domain.empty()) {
+    // The config's domain is hosted from the first start; `sealmail domain add` adds more.
+    Status added = (*store)->add_domain(config.domain);
+    if (!added.ok() && added.error().code != Errc::kAlreadyExists) {
+      return make_error(added.error().code, "store: " + added.error().message);
+    }
+  }
 
   auto tls = SEALMAIL_TRY(net::TlsContextProvider::load(config.tls_cert, config.tls_key));
 
+  // Handlers wait on the store and do SRP arithmetic: they run here, not on the I/O threads.
+  boost::asio::thread_pool handler_pool(std::clamp(2 * std::thread::hardware_concurrency(), 4u, 32u));
   boost::asio::io_context io;
   std::vector<std::shared_ptr<net::Listener>> listeners;
   if (has_role(config, "api")) {
-    auto engines = api_engines(config);
+    auto context = SEALMAIL_TRY(api_context(config, **store));
+    auto engines = api_engines(config, std::move(context));
     for (const Endpoint& endpoint : config.api.listen) {
-      auto listener = net::Listener::create(
-          io.get_executor(),
-          listener_options(config, "api", endpoint, net::ListenerOptions::Tls::kImplicit), engines,
-          tls);
+      net::ListenerOptions options =
+          listener_options(config, "api", endpoint, net::ListenerOptions::Tls::kImplicit);
+      options.engine_executor = handler_pool.get_executor();
+      auto listener = net::Listener::create(io.get_executor(), options, engines, tls);
       if (!listener.ok()) {
         return make_error(listener.error().code, "api: cannot listen on " + endpoint.to_string() +
                                                      ": " + listener.error().message);
@@ -125,6 +149,7 @@ Status run(const Config& config) {
   for (unsigned i = 1; i < thread_count; ++i) threads.emplace_back([&io] { io.run(); });
   io.run();
   for (std::thread& t : threads) t.join();
+  handler_pool.join();
   spdlog::info("sealmail stopped");
   spdlog::default_logger()->flush();
   return ok_status();

@@ -1,4 +1,5 @@
-// store.h — the Store interface: accounts and the per-account event log, behind one API that
+// store.h — the Store interface: domains, accounts with their credentials, keys, sessions and
+// second factor, and the per-account event log, behind one API that
 // both storage backends implement (SQLite today, PostgreSQL next; design.md §5).
 //
 // The interface is written for the most demanding backend, not the simplest: every row a user
@@ -42,15 +43,9 @@
 #include <vector>
 
 #include "base/result.h"
+#include "store/records.h"
 
 namespace sealmail::store {
-
-// A distinct type so that an account id and a cursor, both integers, cannot be swapped.
-struct AccountId {
-  int64_t value = 0;
-  friend auto operator<=>(const AccountId&, const AccountId&) = default;
-};
-std::ostream& operator<<(std::ostream& os, AccountId id);
 
 // Position in one account's event log. 0 means "before the first event".
 using Cursor = int64_t;
@@ -67,6 +62,22 @@ struct Event {
 inline constexpr size_t kMaxAddressBytes = 320;  // RFC 5321: 64 local-part + @ + 255 domain
 inline constexpr size_t kMaxEventKindBytes = 64;
 inline constexpr size_t kMaxEventPayloadBytes = size_t{1} << 20;  // events carry metadata only
+// Key documents: AccountRecord::account_key, AddressRecord::key_record and key_list.
+inline constexpr size_t kMaxDocumentBytes = size_t{256} << 10;
+// SRP salts, verifiers and KDF parameters, SRP b and B, TOTP secrets, server secrets.
+inline constexpr size_t kMaxSecretBytes = 4096;
+// Session and challenge ids, token and code hashes, scopes, purposes, plans, secret names.
+inline constexpr size_t kMaxTokenBytes = 128;
+// SessionRecord::client and failure-counter keys ("account:" + an address fits).
+inline constexpr size_t kMaxLabelBytes = 512;
+// Recovery codes per account.
+inline constexpr size_t kMaxRecoveryCodes = 64;
+//
+// Every call below the event log checks its input the same way: an address follows
+// create_account's rules; an id, token or code hash, scope, purpose, plan, failure key, secret
+// name, TOTP secret or server secret that is empty, or any string above its limit, is
+// kInvalidArgument; a key document above kMaxDocumentBytes is kLimitExceeded. find_domain and
+// take_invite are the exceptions: they answer kNotFound whatever is wrong.
 
 class Store {
  public:
@@ -99,6 +110,133 @@ class Store {
 
   // The cursor of the account's newest event, 0 if it has none. kNotFound (no such account).
   virtual Result<Cursor> last_cursor(AccountId account) = 0;
+
+  // ---- Domains ------------------------------------------------------------------------------
+  // `name` must be a lower-case DNS name (base/dns_name.h): kInvalidArgument; kAlreadyExists.
+  virtual Status add_domain(std::string_view name) = 0;
+  // In name order.
+  virtual Result<std::vector<Domain>> list_domains() = 0;
+  // kNotFound when `name` (compared ASCII case folded) is not hosted.
+  virtual Result<Domain> find_domain(std::string_view name) = 0;
+
+  // ---- Users: an account with credentials and keys, and its addresses -----------------------
+  // Creates the account and its primary address in one transaction; `account.id` and the
+  // created_at fields are ignored and set here, `primary.address` must equal
+  // `account.address`. kAlreadyExists (the address is taken, by any account, as primary or
+  // not), kInvalidArgument (as create_account, or the two addresses differ).
+  // find_account (above) finds an account by any of its addresses.
+  virtual Result<AccountId> create_user(const AccountRecord& account,
+                                        const AddressRecord& primary) = 0;
+  // kNotFound.
+  virtual Result<AccountRecord> get_account(AccountId account) = 0;
+  // Every account in id order (admin listing).
+  virtual Result<std::vector<AccountRecord>> list_accounts() = 0;
+  // Replaces the credentials, the account key document and the password mode in one
+  // transaction, and revokes every session of the account except `keep_session` ("" keeps
+  // none). kNotFound.
+  virtual Status update_credentials(AccountId account, const Credentials& credentials,
+                                    std::string_view account_key, bool two_password_mode,
+                                    std::string_view keep_session) = 0;
+  // A new recovery phrase: replaces the recovery credentials and the account key document
+  // (which holds the new recovery copy) in one transaction. kNotFound.
+  virtual Status set_recovery(AccountId account, const Credentials& recovery,
+                              std::string_view account_key) = 0;
+  // Disabling also revokes every session. kNotFound.
+  virtual Status set_disabled(AccountId account, bool disabled) = 0;
+  // kNotFound.
+  virtual Status set_plan(AccountId account, std::string_view plan) = 0;
+  // Account reset: in one transaction, deletes the account's events, sessions, TOTP state,
+  // recovery codes and every address but the primary one, then stores the new credentials
+  // (login and recovery), key documents and password mode. The account keeps its id and primary address. kNotFound.
+  // The new password mode is single-password (two_password_mode false): a reset sets one new
+  // password. `primary.address` must name the primary address (ASCII case folded; else
+  // kInvalidArgument); its key_record and key_list replace the stored ones, the rest of
+  // `primary` is ignored. The event cursor counter is kept, so a cursor is never reused.
+  virtual Status reset_account(AccountId account, const Credentials& credentials,
+                               const Credentials& recovery, std::string_view account_key,
+                               const AddressRecord& primary) = 0;
+
+  // Addresses of an account, primary first then in creation order. kNotFound (no account).
+  virtual Result<std::vector<AddressRecord>> list_addresses(AccountId account) = 0;
+  // Adds an address to an account. kAlreadyExists, kInvalidArgument, kNotFound (no account).
+  virtual Status add_address(const AddressRecord& address) = 0;
+  // The address record by address (ASCII case folded). kNotFound.
+  virtual Result<AddressRecord> find_address(std::string_view address) = 0;
+
+  // ---- Login sessions -----------------------------------------------------------------------
+  // kAlreadyExists (id or a token hash collides), kNotFound (no account). An empty
+  // refresh_hash means the session has no refresh token (rotate_session never finds it).
+  virtual Status create_session(const SessionRecord& session) = 0;
+  // The session whose access token hashes to `access_hash`, whatever its expiry (the caller
+  // compares expiry with its clock). Also sets last_used_ms = now_ms. kNotFound.
+  virtual Result<SessionRecord> find_session_by_access(std::string_view access_hash,
+                                                       int64_t now_ms) = 0;
+  // Exchanges a refresh token: atomically, only if a session has refresh_hash ==
+  // `refresh_hash` and refresh_expires_ms > now_ms, replaces both token hashes and expiries
+  // with those in `next` (id, account, scope and created_at are kept) and returns the updated
+  // session. A refresh token therefore works once, even against two servers racing. kNotFound.
+  virtual Result<SessionRecord> rotate_session(std::string_view refresh_hash,
+                                               const SessionRecord& next, int64_t now_ms) = 0;
+  // Replaces the scope, token hashes and expiries of session `id` of `account` (a new token
+  // after the second factor: no fixation). kNotFound.
+  virtual Status upgrade_session(AccountId account, std::string_view id,
+                                 const SessionRecord& next) = 0;
+  // Newest first. kNotFound (no account).
+  virtual Result<std::vector<SessionRecord>> list_sessions(AccountId account) = 0;
+  // kNotFound also when the session belongs to another account.
+  virtual Status revoke_session(AccountId account, std::string_view id) = 0;
+
+  // ---- SRP challenges -----------------------------------------------------------------------
+  // kAlreadyExists (the id collides).
+  virtual Status put_challenge(const SrpChallenge& challenge) = 0;
+  // Deletes and returns the challenge: each one is answered at most once, across processes.
+  // kNotFound (unknown, already taken, or expired at now_ms). Also deletes expired challenges.
+  virtual Result<SrpChallenge> take_challenge(std::string_view id, int64_t now_ms) = 0;
+
+  // ---- Second factor ------------------------------------------------------------------------
+  // Every call here answers kNotFound when there is no such account.
+  virtual Result<TotpState> get_totp(AccountId account) = 0;
+  virtual Status set_totp_pending(AccountId account, std::string_view secret) = 0;
+  // Moves the pending secret to the enabled one, records `step` as used, and replaces the
+  // recovery codes with `recovery_code_hashes`. kNotFound, kInvalidArgument (nothing pending,
+  // more than kMaxRecoveryCodes hashes, or one repeated). last_step never goes down: it becomes
+  // the larger of its value and `step`.
+  virtual Status enable_totp(AccountId account, int64_t step,
+                             const std::vector<std::string>& recovery_code_hashes) = 0;
+  // Clears secret, pending secret and recovery codes. kNotFound.
+  virtual Status disable_totp(AccountId account) = 0;
+  // Atomically raises last_step to `step` if it is below `step`: true when this call did so,
+  // false when the step (or a later one) was used already — by this or another process.
+  virtual Result<bool> use_totp_step(AccountId account, int64_t step) = 0;
+  // Atomically deletes the recovery code with this hash: true when this call deleted it.
+  virtual Result<bool> use_recovery_code(AccountId account, std::string_view code_hash) = 0;
+  // How many recovery codes are left.
+  virtual Result<int64_t> recovery_codes_left(AccountId account) = 0;
+
+  // ---- Abuse limits -------------------------------------------------------------------------
+  // Counts one failed login under `key` ("ip:…" or "account:…"), shared by every process on
+  // the store. A count whose last failure is older than `window_ms` restarts at 1. Returns
+  // the count after this failure. kInvalidArgument (window_ms < 0).
+  virtual Result<FailureCount> record_failure(std::string_view key, int64_t now_ms,
+                                              int64_t window_ms) = 0;
+  // The current count (zero when none or older than window_ms).
+  virtual Result<FailureCount> failures(std::string_view key, int64_t now_ms,
+                                        int64_t window_ms) = 0;
+  virtual Status clear_failures(std::string_view key) = 0;
+
+  // ---- Invites ------------------------------------------------------------------------------
+  // kAlreadyExists (the hash collides), kInvalidArgument (a bound address that is malformed).
+  virtual Status create_invite(const Invite& invite) = 0;
+  // Atomically consumes the invite with this hash if it is unexpired at now_ms and either
+  // unbound or bound to `address` (ASCII case folded); kNotFound otherwise (same for all
+  // reasons).
+  virtual Status take_invite(std::string_view code_hash, std::string_view address,
+                             int64_t now_ms) = 0;
+
+  // ---- Server secrets -----------------------------------------------------------------------
+  // The secret stored under `name`; if there is none yet, stores `candidate` and returns it.
+  // Two processes racing get the same value.
+  virtual Result<std::string> server_secret(std::string_view name, std::string_view candidate) = 0;
 };
 
 // Opens (creating if needed) and migrates the store named by `url`:

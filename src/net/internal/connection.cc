@@ -243,12 +243,14 @@ awaitable<std::string_view> Connection::serve() {
 
 awaitable<Output> Connection::feed_engine(size_t bytes) {
   if (!options_.engine_executor) co_return engine_->on_data(std::string_view(buffer_.data(), bytes));
-  // Hop to the engine pool and back to the strand: the strand's handlers (drain, watchdog) keep
-  // running meanwhile, but none of them touches the engine or the buffer.
-  co_await asio::post(options_.engine_executor, use_awaitable);
-  Output out = engine_->on_data(std::string_view(buffer_.data(), bytes));
-  co_await asio::post(executor_, use_awaitable);
-  co_return out;
+  // Run on the engine pool and resume on the strand. (asio::post(pool, use_awaitable) would
+  // not do: it resumes the coroutine through its own executor, the strand.) The strand's
+  // handlers (drain, watchdog) keep running meanwhile; none of them touches the engine or the
+  // buffer.
+  auto feed = [this, bytes]() -> awaitable<Output> {
+    co_return engine_->on_data(std::string_view(buffer_.data(), bytes));
+  };
+  co_return co_await asio::co_spawn(options_.engine_executor, feed, use_awaitable);
 }
 
 awaitable<std::string_view> Connection::refuse() {

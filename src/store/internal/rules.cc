@@ -1,6 +1,9 @@
 #include "store/internal/rules.h"
 
+#include <set>
+
 #include "base/ascii.h"
+#include "base/dns_name.h"
 #include "store/store.h"
 
 namespace sealmail::store::internal {
@@ -36,6 +39,89 @@ Status check_event(std::string_view kind, std::string_view payload) {
     return make_error(Errc::kLimitExceeded, "event payload too large");
   }
   return ok_status();
+}
+
+Status check_domain_name(std::string_view name) {
+  if (!is_dns_name(name) || name != ascii_lowercase(name)) {
+    return make_error(Errc::kInvalidArgument, "domain is not a lower-case DNS name");
+  }
+  return ok_status();
+}
+
+Status check_token(std::string_view value, std::string_view what) {
+  if (value.empty()) return make_error(Errc::kInvalidArgument, std::string(what) + " is empty");
+  return check_bounded(value, kMaxTokenBytes, what);
+}
+
+Status check_bounded(std::string_view value, size_t max, std::string_view what) {
+  if (value.size() > max)
+    return make_error(Errc::kInvalidArgument, std::string(what) + " too long");
+  return ok_status();
+}
+
+Status check_document(std::string_view document) {
+  if (document.size() > kMaxDocumentBytes) {
+    return make_error(Errc::kLimitExceeded, "key document too large");
+  }
+  return ok_status();
+}
+
+Status check_credentials(const Credentials& credentials) {
+  SEALMAIL_RETURN_IF_ERROR(check_bounded(credentials.srp, kMaxLabelBytes, "SRP parameters"));
+  SEALMAIL_RETURN_IF_ERROR(check_bounded(credentials.srp_salt, kMaxSecretBytes, "SRP salt"));
+  SEALMAIL_RETURN_IF_ERROR(
+      check_bounded(credentials.srp_verifier, kMaxSecretBytes, "SRP verifier"));
+  return check_bounded(credentials.kdf, kMaxSecretBytes, "KDF parameters");
+}
+
+Status check_account(const AccountRecord& account) {
+  SEALMAIL_RETURN_IF_ERROR(check_address(account.address));
+  SEALMAIL_RETURN_IF_ERROR(check_token(account.plan, "plan"));
+  SEALMAIL_RETURN_IF_ERROR(check_credentials(account.credentials));
+  SEALMAIL_RETURN_IF_ERROR(check_credentials(account.recovery_credentials));
+  return check_document(account.account_key);
+}
+
+Status check_address_record(const AddressRecord& address) {
+  SEALMAIL_RETURN_IF_ERROR(check_address(address.address));
+  SEALMAIL_RETURN_IF_ERROR(check_document(address.key_record));
+  return check_document(address.key_list);
+}
+
+Status check_session(const SessionRecord& session) {
+  SEALMAIL_RETURN_IF_ERROR(check_token(session.id, "session id"));
+  SEALMAIL_RETURN_IF_ERROR(check_token(session.scope, "scope"));
+  SEALMAIL_RETURN_IF_ERROR(check_token(session.access_hash, "access token hash"));
+  SEALMAIL_RETURN_IF_ERROR(check_bounded(session.refresh_hash, kMaxTokenBytes, "refresh hash"));
+  return check_bounded(session.client, kMaxLabelBytes, "client");
+}
+
+Status check_challenge(const SrpChallenge& challenge) {
+  SEALMAIL_RETURN_IF_ERROR(check_token(challenge.id, "challenge id"));
+  SEALMAIL_RETURN_IF_ERROR(check_bounded(challenge.address_key, kMaxAddressBytes, "address"));
+  SEALMAIL_RETURN_IF_ERROR(check_token(challenge.purpose, "purpose"));
+  SEALMAIL_RETURN_IF_ERROR(check_bounded(challenge.server_secret, kMaxSecretBytes, "SRP b"));
+  return check_bounded(challenge.server_public, kMaxSecretBytes, "SRP B");
+}
+
+Status check_recovery_codes(const std::vector<std::string>& code_hashes) {
+  if (code_hashes.size() > kMaxRecoveryCodes) {
+    return make_error(Errc::kInvalidArgument, "too many recovery codes");
+  }
+  std::set<std::string_view> seen;
+  for (const std::string& hash : code_hashes) {
+    SEALMAIL_RETURN_IF_ERROR(check_token(hash, "recovery code hash"));
+    if (!seen.insert(hash).second) {
+      return make_error(Errc::kInvalidArgument, "recovery code hash repeated");
+    }
+  }
+  return ok_status();
+}
+
+Status check_invite(const Invite& invite) {
+  SEALMAIL_RETURN_IF_ERROR(check_token(invite.code_hash, "invite code hash"));
+  if (invite.address.empty()) return ok_status();
+  return check_address(invite.address);
 }
 
 }  // namespace sealmail::store::internal

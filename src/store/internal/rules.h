@@ -6,10 +6,13 @@
 // Thread-safety: pure functions.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/result.h"
+#include "store/records.h"
 
 namespace sealmail::store::internal {
 
@@ -23,5 +26,23 @@ std::string address_key(std::string_view address);
 // kInvalidArgument for a kind that is empty, longer than kMaxEventKindBytes or not printable
 // ASCII; kLimitExceeded for a payload above kMaxEventPayloadBytes.
 Status check_event(std::string_view kind, std::string_view payload);
+
+// The checks of store.h's "every call below the event log" paragraph. `what` names the field in
+// the error message.
+// A lower-case DNS name (base/dns_name.h).
+Status check_domain_name(std::string_view name);
+// 1..kMaxTokenBytes bytes.
+Status check_token(std::string_view value, std::string_view what);
+// 0..max bytes.
+Status check_bounded(std::string_view value, size_t max, std::string_view what);
+// kLimitExceeded above kMaxDocumentBytes.
+Status check_document(std::string_view document);
+Status check_credentials(const Credentials& credentials);
+Status check_account(const AccountRecord& account);
+Status check_address_record(const AddressRecord& address);
+Status check_session(const SessionRecord& session);
+Status check_challenge(const SrpChallenge& challenge);
+Status check_recovery_codes(const std::vector<std::string>& code_hashes);
+Status check_invite(const Invite& invite);
 
 }  // namespace sealmail::store::internal

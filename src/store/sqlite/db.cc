@@ -231,6 +231,8 @@ Result<std::string> Connection::query_text(std::string_view sql) {
   return stmt.column_text(0);
 }
 
+int64_t Connection::changes() const { return sqlite3_changes64(db_); }
+
 bool Connection::in_transaction() const { return db_ != nullptr && !sqlite3_get_autocommit(db_); }
 
 // ---- Transaction

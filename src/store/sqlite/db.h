@@ -106,6 +106,10 @@ class Connection {
   // For a single-value query such as "PRAGMA journal_mode".
   Result<std::string> query_text(std::string_view sql);
 
+  // Rows inserted, updated or deleted by the most recent such statement on this connection:
+  // how a conditional UPDATE or DELETE tells whether its condition held.
+  int64_t changes() const;
+
   bool in_transaction() const;
   sqlite3* handle() const { return db_; }
 

@@ -58,6 +58,67 @@ const std::vector<Seed>& seeds() {
          // The counter survived: the next event continues the sequence.
          EXPECT_EQ(store.append_event(*one, "seed.third", "x").value_or(-1), 3);
          EXPECT_EQ(store.last_cursor(AccountId{8}).value_or(-1), 0);
+         // Version 2 made each account's address its primary address, without key documents.
+         auto addresses = store.list_addresses(*one);
+         ASSERT_TRUE(addresses.ok()) << addresses.error().describe();
+         ASSERT_EQ(addresses->size(), 1u);
+         EXPECT_EQ((*addresses)[0].address, "Seed.One@Example.org");
+         EXPECT_EQ((*addresses)[0].key_record, "");
+         EXPECT_EQ((*addresses)[0].created_at_ms, 1700000000000);
+         auto account = store.get_account(*one);
+         ASSERT_TRUE(account.ok()) << account.error().describe();
+         EXPECT_EQ(account->plan, "default");
+         EXPECT_FALSE(account->disabled);
+         EXPECT_EQ(account->credentials.srp_verifier, "");
+         EXPECT_EQ(store.get_totp(*one).value_or({}).last_step, 0);
+         EXPECT_EQ(store
+                       .add_address(AddressRecord{.account = AccountId{8},
+                                                  .address = "SEED.ONE@example.org",
+                                                  .key_record = "",
+                                                  .key_list = "",
+                                                  .created_at_ms = 0})
+                       .error()
+                       .code,
+                   Errc::kAlreadyExists);
+       }},
+      {2,
+       "INSERT INTO domains (name, created_at_ms) VALUES ('seed.example', 1700000000010);"
+       "INSERT INTO accounts (account_id, address, address_key, created_at_ms, last_cursor, plan, "
+       "  disabled, two_password_mode, srp, srp_salt, srp_verifier, kdf, recovery_srp, "
+       "  recovery_salt, recovery_verifier, recovery_kdf, account_key, totp_secret, "
+       "  totp_pending, totp_last_step) "
+       "VALUES (20, 'User@Seed.example', 'user@seed.example', 1700000000011, 0, 'pro', 0, 1, "
+       "  'rfc5054-3072-sha256', X'0102', X'0304', 'm=1', 'rfc5054-4096-sha256', X'06', X'07', "
+       "  'm=2', '{\"k\":1}', X'05', X'', 33);"
+       "INSERT INTO addresses (account_id, position, address, address_key, key_record, key_list, "
+       "  created_at_ms) "
+       "VALUES (20, 1, 'User@Seed.example', 'user@seed.example', '{\"r\":1}', '{}', 1), "
+       "       (20, 2, 'alias@seed.example', 'alias@seed.example', '{}', '{}', 2);"
+       "INSERT INTO sessions (account_id, session_id, scope, access_hash, refresh_hash, "
+       "  created_at_ms, access_expires_ms, refresh_expires_ms, last_used_ms, client) "
+       "VALUES (20, 'seed-session', 'full', X'AA', X'BB', 1, 2, 3, 4, 'seed');"
+       "INSERT INTO recovery_codes (account_id, code_hash) VALUES (20, X'CC');"
+       "INSERT INTO server_secrets (name, value, created_at_ms) VALUES ('seed', X'DD', 1);",
+       [](Store& store) {
+         EXPECT_EQ(store.find_domain("seed.example").value_or({}).created_at_ms, 1700000000010);
+         auto user = store.find_account("ALIAS@seed.example");
+         ASSERT_TRUE(user.ok()) << user.error().describe();
+         EXPECT_EQ(user->value, 20);
+         auto account = store.get_account(*user);
+         ASSERT_TRUE(account.ok()) << account.error().describe();
+         EXPECT_TRUE(account->two_password_mode);
+         EXPECT_EQ(account->credentials.srp_verifier, "\x03\x04");
+         EXPECT_EQ(account->credentials.srp, "rfc5054-3072-sha256");
+         EXPECT_EQ(account->recovery_credentials.srp, "rfc5054-4096-sha256");
+         EXPECT_EQ(account->recovery_credentials.srp_verifier, "\x07");
+         EXPECT_EQ(account->recovery_credentials.kdf, "m=2");
+         EXPECT_EQ(account->account_key, "{\"k\":1}");
+         EXPECT_EQ(store.get_totp(*user).value_or({}).last_step, 33);
+         EXPECT_EQ(store.recovery_codes_left(*user).value_or(-1), 1);
+         auto session = store.find_session_by_access("\xaa", 5);
+         ASSERT_TRUE(session.ok()) << session.error().describe();
+         EXPECT_EQ(session->refresh_hash, "\xbb");
+         EXPECT_EQ(store.server_secret("seed", "other").value_or(""), "\xdd");
        }},
   };
   return kSeeds;

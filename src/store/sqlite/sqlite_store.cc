@@ -8,22 +8,16 @@
 #include <cstdint>
 #include <cstring>
 #include <limits>
-#include <optional>
 #include <string>
 #include <system_error>
 #include <utility>
 
 #include "store/internal/rules.h"
 #include "store/sqlite/migrate.h"
+#include "store/sqlite/sqlite_store_impl.h"
 
 namespace sealmail::store::sqlite {
 namespace {
-
-int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // A new file's directory entry is not durable until its directory is synced; without this a
 // power cut right after creating the store could lose the whole file, commits and all.
@@ -38,9 +32,14 @@ Status sync_directory(const std::filesystem::path& dir) {
   return ok_status();
 }
 
-Error no_such_account() { return make_error(Errc::kNotFound, "no such account"); }
-
 }  // namespace
+
+Status require_account(Connection& db, AccountId account) {
+  Statement exists = SEALMAIL_TRY(db.prepare("SELECT 1 FROM accounts WHERE account_id = ?1"));
+  exists.bind(1, account.value);
+  if (!SEALMAIL_TRY(exists.step())) return no_such_account();
+  return ok_status();
+}
 
 Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::filesystem::path& file,
                                                        const SqliteOptions& options) {
@@ -60,61 +59,15 @@ SqliteStore::SqliteStore(std::filesystem::path file, const SqliteOptions& option
       schema_version_(schema_version),
       writer_(std::move(writer)) {}
 
-template <typename Fn>
-auto SqliteStore::with_reader(Fn&& fn) -> decltype(fn(std::declval<Connection&>())) {
-  std::optional<Connection> reader;
-  {
-    std::lock_guard lock(readers_mutex_);
-    if (!idle_readers_.empty()) {
-      reader.emplace(std::move(idle_readers_.back()));
-      idle_readers_.pop_back();
-    }
-  }
-  if (!reader) {
-    auto opened = Connection::open(file_, ConnectionOptions{.mode = OpenMode::kReadOnly,
-                                                            .busy_timeout = options_.busy_timeout});
-    if (!opened.ok()) return std::move(opened).error();
-    reader.emplace(std::move(opened).value());
-  }
-  auto result = fn(*reader);
-  // A connection that hit an I/O error or corruption may be in a bad state: drop it. Ordinary
-  // outcomes such as kNotFound keep it.
-  const bool suspect = !result.ok() && (result.error().code == Errc::kIo ||
-                                        result.error().code == Errc::kCorruption ||
-                                        result.error().code == Errc::kInternal);
-  if (!suspect && !reader->in_transaction()) {
-    std::lock_guard lock(readers_mutex_);
-    if (idle_readers_.size() < options_.max_idle_readers) {
-      idle_readers_.push_back(std::move(*reader));
-    }
-  }
-  return result;
-}
-
+// Accounts made here have no credentials or keys yet; their address still goes into
+// `addresses`, which is what keeps every address unique and what find_account searches.
 Result<AccountId> SqliteStore::create_account(std::string_view address) {
   SEALMAIL_RETURN_IF_ERROR(internal::check_address(address));
-  std::string key = internal::address_key(address);
-  std::lock_guard lock(writer_mutex_);
-  Transaction txn = SEALMAIL_TRY(Transaction::begin(writer_, Transaction::Kind::kWrite));
-  AccountId id;
-  {
-    Statement insert = SEALMAIL_TRY(writer_.prepare(
-        "INSERT INTO accounts (address, address_key, created_at_ms) VALUES (?1, ?2, ?3) "
-        "RETURNING account_id"));
-    insert.bind_text(1, address).bind_text(2, key).bind(3, now_ms());
-    Result<bool> row = insert.step();
-    if (!row.ok()) {
-      if (row.error().code == Errc::kAlreadyExists) {
-        return make_error(Errc::kAlreadyExists, "an account with this address exists");
-      }
-      return std::move(row).error();
-    }
-    SEALMAIL_CHECK(*row);  // RETURNING yields exactly one row for one inserted row
-    id.value = insert.column_int64(0);
-    SEALMAIL_CHECK(!SEALMAIL_TRY(insert.step()));
-  }
-  SEALMAIL_RETURN_IF_ERROR(txn.commit());
-  return id;
+  AccountRecord account;
+  account.address = address;
+  AddressRecord primary;
+  primary.address = address;
+  return create_user(account, primary);
 }
 
 Result<AccountId> SqliteStore::find_account(std::string_view address) {
@@ -122,7 +75,7 @@ Result<AccountId> SqliteStore::find_account(std::string_view address) {
   std::string key = internal::address_key(address);
   return with_reader([&](Connection& db) -> Result<AccountId> {
     Statement select =
-        SEALMAIL_TRY(db.prepare("SELECT account_id FROM accounts WHERE address_key = ?1"));
+        SEALMAIL_TRY(db.prepare("SELECT account_id FROM addresses WHERE address_key = ?1"));
     select.bind_text(1, key);
     if (!SEALMAIL_TRY(select.step())) return make_error(Errc::kNotFound, "no such account");
     return AccountId{select.column_int64(0)};

@@ -17,6 +17,8 @@
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/result.h"
@@ -46,13 +48,67 @@ class SqliteStore final : public Store {
   Result<std::vector<Event>> events_after(AccountId account, Cursor after, size_t limit) override;
   Result<Cursor> last_cursor(AccountId account) override;
 
+  // sqlite_users.cc: domains, users and addresses
+  Status add_domain(std::string_view name) override;
+  Result<std::vector<Domain>> list_domains() override;
+  Result<Domain> find_domain(std::string_view name) override;
+  Result<AccountId> create_user(const AccountRecord& account,
+                                const AddressRecord& primary) override;
+  Result<AccountRecord> get_account(AccountId account) override;
+  Result<std::vector<AccountRecord>> list_accounts() override;
+  Status update_credentials(AccountId account, const Credentials& credentials,
+                            std::string_view account_key, bool two_password_mode,
+                            std::string_view keep_session) override;
+  Status set_recovery(AccountId account, const Credentials& recovery,
+                      std::string_view account_key) override;
+  Status set_disabled(AccountId account, bool disabled) override;
+  Status set_plan(AccountId account, std::string_view plan) override;
+  Status reset_account(AccountId account, const Credentials& credentials,
+                       const Credentials& recovery, std::string_view account_key, const AddressRecord& primary) override;
+  Result<std::vector<AddressRecord>> list_addresses(AccountId account) override;
+  Status add_address(const AddressRecord& address) override;
+  Result<AddressRecord> find_address(std::string_view address) override;
+
+  // sqlite_login.cc: sessions, SRP challenges, second factor, abuse limits, invites, secrets
+  Status create_session(const SessionRecord& session) override;
+  Result<SessionRecord> find_session_by_access(std::string_view access_hash,
+                                               int64_t now_ms) override;
+  Result<SessionRecord> rotate_session(std::string_view refresh_hash, const SessionRecord& next,
+                                       int64_t now_ms) override;
+  Status upgrade_session(AccountId account, std::string_view id,
+                         const SessionRecord& next) override;
+  Result<std::vector<SessionRecord>> list_sessions(AccountId account) override;
+  Status revoke_session(AccountId account, std::string_view id) override;
+  Status put_challenge(const SrpChallenge& challenge) override;
+  Result<SrpChallenge> take_challenge(std::string_view id, int64_t now_ms) override;
+
+  Result<TotpState> get_totp(AccountId account) override;
+  Status set_totp_pending(AccountId account, std::string_view secret) override;
+  Status enable_totp(AccountId account, int64_t step,
+                     const std::vector<std::string>& recovery_code_hashes) override;
+  Status disable_totp(AccountId account) override;
+  Result<bool> use_totp_step(AccountId account, int64_t step) override;
+  Result<bool> use_recovery_code(AccountId account, std::string_view code_hash) override;
+  Result<int64_t> recovery_codes_left(AccountId account) override;
+  Result<FailureCount> record_failure(std::string_view key, int64_t now_ms,
+                                      int64_t window_ms) override;
+  Result<FailureCount> failures(std::string_view key, int64_t now_ms, int64_t window_ms) override;
+  Status clear_failures(std::string_view key) override;
+  Status create_invite(const Invite& invite) override;
+  Status take_invite(std::string_view code_hash, std::string_view address, int64_t now_ms) override;
+  Result<std::string> server_secret(std::string_view name, std::string_view candidate) override;
+
  private:
   SqliteStore(std::filesystem::path file, const SqliteOptions& options, Connection writer,
               int schema_version);
 
-  // Runs fn(Connection&) on a pooled read-only connection.
+  // Runs fn(Connection&) on a pooled read-only connection (sqlite_store_impl.h).
   template <typename Fn>
   auto with_reader(Fn&& fn) -> decltype(fn(std::declval<Connection&>()));
+  // Runs fn(Connection&) on the writer inside one BEGIN IMMEDIATE transaction, committed when
+  // fn succeeds and rolled back otherwise (sqlite_store_impl.h).
+  template <typename Fn>
+  auto with_writer(Fn&& fn) -> decltype(fn(std::declval<Connection&>()));
 
   // Constant after construction.
   const std::filesystem::path file_;

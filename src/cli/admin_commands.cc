@@ -1,0 +1,257 @@
+// `sealmail domain …` and `sealmail user …`: administration on the server machine, straight
+// on the store named by the server's config (no API, no login: whoever can read the config and
+// the data folder administers the server).
+#include <chrono>
+#include <iostream>
+#include <memory>
+#include <string>
+
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "auth/token.h"
+#include "base/ascii.h"
+#include "base/config.h"
+#include "base/dns_name.h"
+#include "base/duration.h"
+#include "cli/commands.h"
+#include "store/store.h"
+
+namespace sealmail::cli {
+namespace {
+
+using Json = nlohmann::json;
+
+struct Admin {
+  Config config;
+  std::unique_ptr<store::Store> store;
+};
+
+Result<Admin> open_admin(const std::string& config_path) {
+  Admin admin{SEALMAIL_TRY(load_config(config_path)), nullptr};
+  auto store = store::open_store(admin.config.store_url, admin.config.data_dir);
+  if (!store.ok()) return make_error(store.error().code, "store: " + store.error().message);
+  admin.store = std::move(store).value();
+  return admin;
+}
+
+int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string iso_date(int64_t ms) {
+  return fmt::format("{:%Y-%m-%d %H:%M}",
+                     fmt::gmtime(static_cast<std::time_t>(ms / 1000)));
+}
+
+// Runs `body` with the opened store; any error becomes "sealmail: REASON" and exit code 1.
+template <typename Body>
+void with_admin(const std::shared_ptr<std::string>& config_path, int& exit_code, Body body) {
+  auto admin = open_admin(*config_path);
+  if (!admin.ok()) {
+    exit_code = fail(admin.error().message);
+    return;
+  }
+  Status s = body(*admin);
+  exit_code = s.ok() ? 0 : fail(s.error().message);
+}
+
+Result<store::AccountRecord> account_of(Admin& admin, const std::string& address) {
+  auto id = admin.store->find_account(address);
+  if (!id.ok() && id.error().code == Errc::kNotFound) {
+    return make_error(Errc::kNotFound, "no account has the address " + address);
+  }
+  return admin.store->get_account(SEALMAIL_TRY(std::move(id)));
+}
+
+// A random code, stored hashed under `prefix` + code; printed once.
+Status issue_code(Admin& admin, const std::string& prefix, const std::string& address,
+                  const std::string& expires, std::string_view what) {
+  auto lifetime = SEALMAIL_TRY(parse_duration(expires));
+  std::string code = auth::new_token();
+  SEALMAIL_RETURN_IF_ERROR(admin.store->create_invite(store::Invite{
+      .code_hash = auth::token_hash(prefix + code),
+      .address = address,
+      .expires_at_ms = now_ms() + lifetime.count()}));
+  std::cout << code << "\n";
+  std::cerr << what << (address.empty() ? "" : " for " + address) << ", valid for " << expires
+            << "\n";
+  return ok_status();
+}
+
+void add_domain_commands(CLI::App& app, int& exit_code,
+                         const std::shared_ptr<std::string>& config_path) {
+  CLI::App* domain = app.add_subcommand("domain", "Hosted mail domains");
+  domain->require_subcommand(1);
+  domain->add_option("--config", *config_path, "The server's config file");
+
+  auto name = std::make_shared<std::string>();
+  CLI::App* add = domain->add_subcommand("add", "Host a mail domain");
+  add->add_option("NAME", *name, "The domain, e.g. example.com")->required();
+  add->callback([=, &exit_code] {
+    with_admin(config_path, exit_code, [&](Admin& admin) -> Status {
+      std::string lower = ascii_lowercase(*name);
+      if (!is_dns_name(lower)) return make_error(Errc::kInvalidArgument, "not a DNS name: " + *name);
+      Status added = admin.store->add_domain(lower);
+      if (!added.ok() && added.error().code == Errc::kAlreadyExists) {
+        return make_error(Errc::kAlreadyExists, lower + " is hosted already");
+      }
+      SEALMAIL_RETURN_IF_ERROR(added);
+      std::cout << "hosting " << lower << "\n";
+      return ok_status();
+    });
+  });
+
+  auto json = std::make_shared<bool>(false);
+  CLI::App* list = domain->add_subcommand("list", "List hosted domains");
+  list->add_flag("--json", *json, "JSON output");
+  list->callback([=, &exit_code] {
+    with_admin(config_path, exit_code, [&](Admin& admin) -> Status {
+      auto domains = SEALMAIL_TRY(admin.store->list_domains());
+      Json out = Json::array();
+      for (const auto& d : domains) {
+        if (*json) {
+          out.push_back({{"name", d.name}, {"created_ms", d.created_at_ms}});
+        } else {
+          std::cout << d.name << "\n";
+        }
+      }
+      if (*json) std::cout << out.dump(2) << "\n";
+      return ok_status();
+    });
+  });
+}
+
+void add_user_commands(CLI::App& app, int& exit_code,
+                       const std::shared_ptr<std::string>& config_path) {
+  CLI::App* user = app.add_subcommand("user", "Accounts on this server");
+  user->require_subcommand(1);
+  user->add_option("--config", *config_path, "The server's config file");
+
+  auto json = std::make_shared<bool>(false);
+  CLI::App* list = user->add_subcommand("list", "List accounts");
+  list->add_flag("--json", *json, "JSON output");
+  list->callback([=, &exit_code] {
+    with_admin(config_path, exit_code, [&](Admin& admin) -> Status {
+      Json out = Json::array();
+      for (const auto& a : SEALMAIL_TRY(admin.store->list_accounts())) {
+        auto addresses = SEALMAIL_TRY(admin.store->list_addresses(a.id));
+        if (*json) {
+          out.push_back({{"address", a.address},
+                         {"plan", a.plan},
+                         {"disabled", a.disabled},
+                         {"addresses", addresses.size()},
+                         {"created_ms", a.created_at_ms}});
+        } else {
+          std::cout << fmt::format("{:<40} {:<10} {:<9} {} address(es), since {}\n", a.address,
+                                   a.plan, a.disabled ? "disabled" : "active", addresses.size(),
+                                   iso_date(a.created_at_ms));
+        }
+      }
+      if (*json) std::cout << out.dump(2) << "\n";
+      return ok_status();
+    });
+  });
+
+  for (bool disable : {true, false}) {
+    auto address = std::make_shared<std::string>();
+    CLI::App* cmd = user->add_subcommand(
+        disable ? "disable" : "enable",
+        disable ? "Stop an account from logging in and end its sessions"
+                : "Let a disabled account log in again");
+    cmd->add_option("ADDRESS", *address, "The account's address")->required();
+    cmd->callback([=, &exit_code] {
+      with_admin(config_path, exit_code, [&](Admin& admin) -> Status {
+        auto account = SEALMAIL_TRY(account_of(admin, *address));
+        SEALMAIL_RETURN_IF_ERROR(admin.store->set_disabled(account.id, disable));
+        std::cout << account.address << (disable ? " disabled" : " enabled") << "\n";
+        return ok_status();
+      });
+    });
+  }
+
+  auto quota_address = std::make_shared<std::string>();
+  auto plan = std::make_shared<std::string>();
+  auto quota_json = std::make_shared<bool>(false);
+  CLI::App* quota = user->add_subcommand("quota", "Show an account's plan and usage, or change its plan");
+  quota->add_option("ADDRESS", *quota_address, "The account's address")->required();
+  quota->add_option("--plan", *plan, "Move the account to this plan ([plans.NAME] in the config)");
+  quota->add_flag("--json", *quota_json, "JSON output");
+  quota->callback([=, &exit_code] {
+    with_admin(config_path, exit_code, [&](Admin& admin) -> Status {
+      auto account = SEALMAIL_TRY(account_of(admin, *quota_address));
+      if (!plan->empty()) {
+        if (find_plan(admin.config, *plan) == nullptr) {
+          return make_error(Errc::kNotFound, "no plan \"" + *plan + "\" in " +
+                                                 admin.config.source.string());
+        }
+        SEALMAIL_RETURN_IF_ERROR(admin.store->set_plan(account.id, *plan));
+        account.plan = *plan;
+      }
+      const PlanConfig* limits = find_plan(admin.config, account.plan);
+      if (limits == nullptr) limits = &admin.config.plans.front();
+      auto addresses = SEALMAIL_TRY(admin.store->list_addresses(account.id));
+      if (*quota_json) {
+        std::cout << Json{{"address", account.address},
+                          {"plan", account.plan},
+                          {"addresses", {{"used", addresses.size()}, {"limit", limits->addresses}}},
+                          {"storage_bytes", {{"used", 0}, {"limit", limits->storage_bytes}}},
+                          {"messages_per_hour", limits->messages_per_hour},
+                          {"messages_per_day", limits->messages_per_day}}
+                         .dump(2)
+                  << "\n";
+      } else {
+        std::cout << fmt::format(
+            "{}: plan {}\n  addresses          {} of {}\n  storage            0 of {} MiB\n"
+            "  messages per hour  {}\n  messages per day   {}\n",
+            account.address, account.plan, addresses.size(), limits->addresses,
+            limits->storage_bytes >> 20, limits->messages_per_hour, limits->messages_per_day);
+      }
+      return ok_status();
+    });
+  });
+
+  auto invite_address = std::make_shared<std::string>();
+  auto invite_expires = std::make_shared<std::string>("7d");
+  CLI::App* invite = user->add_subcommand(
+      "invite", "Print a one-time signup code (needed when [accounts] signup is not \"open\")");
+  invite->add_option("--address", *invite_address, "Only for this address");
+  invite->add_option("--expires", *invite_expires, "Lifetime, e.g. 7d or 12h")->capture_default_str();
+  invite->callback([=, &exit_code] {
+    with_admin(config_path, exit_code, [&](Admin& admin) -> Status {
+      if (admin.config.accounts.signup == "admin-only" && invite_address->empty()) {
+        return make_error(Errc::kInvalidArgument,
+                          "signup is admin-only: give the code an --address");
+      }
+      return issue_code(admin, "", *invite_address, *invite_expires, "invite code");
+    });
+  });
+
+  auto reset_address = std::make_shared<std::string>();
+  auto reset_expires = std::make_shared<std::string>("1d");
+  CLI::App* reset = user->add_subcommand(
+      "reset",
+      "Print a one-time code with which the user can reset the account: same address, new "
+      "keys, all old data deleted");
+  reset->add_option("ADDRESS", *reset_address, "The account's address")->required();
+  reset->add_option("--expires", *reset_expires, "Lifetime, e.g. 1d or 2h")->capture_default_str();
+  reset->callback([=, &exit_code] {
+    with_admin(config_path, exit_code, [&](Admin& admin) -> Status {
+      auto account = SEALMAIL_TRY(account_of(admin, *reset_address));
+      return issue_code(admin, "reset:", account.address, *reset_expires, "reset code");
+    });
+  });
+}
+
+}  // namespace
+
+void add_admin_commands(CLI::App& app, int& exit_code) {
+  auto config_path = std::make_shared<std::string>(default_config_path());
+  add_domain_commands(app, exit_code, config_path);
+  add_user_commands(app, exit_code, config_path);
+}
+
+}  // namespace sealmail::cli

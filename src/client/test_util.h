@@ -1,0 +1,63 @@
+// test_util.h — for src/client tests only: temporary directories and io_context threads.
+//
+// Thread-safety: each object belongs to one test thread.
+#pragma once
+
+#include <utility>  // before Boost.Asio: Boost 1.74's coroutine support needs it
+
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <system_error>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include "base/check.h"
+
+namespace sealmail::client::testing {
+
+// A directory under $TMPDIR removed with its contents on destruction.
+class TempDir {
+ public:
+  TempDir() {
+    const char* base = std::getenv("TMPDIR");
+    std::string pattern =
+        std::string(base != nullptr && *base != '\0' ? base : "/tmp") + "/sealmail-client-XXXXXX";
+    SEALMAIL_CHECK(::mkdtemp(pattern.data()) != nullptr);
+    path_ = pattern;
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// An io_context run by `threads` threads until destruction.
+class IoThreads {
+ public:
+  explicit IoThreads(int threads) : guard_(boost::asio::make_work_guard(context_)) {
+    for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { context_.run(); });
+  }
+  ~IoThreads() {
+    guard_.reset();
+    context_.stop();
+    for (auto& thread : threads_) thread.join();
+  }
+  boost::asio::io_context& context() { return context_; }
+
+ private:
+  boost::asio::io_context context_;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard_;
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace sealmail::client::testing

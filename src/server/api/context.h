@@ -1,0 +1,34 @@
+// context.h — what every API handler shares: the store, the configuration, the clock and the
+// server's SRP settings. Built once at start-up (server.cc) and read-only afterwards.
+//
+// SECURITY: unknown_user_secret derives the fake salts and verifiers that unknown addresses
+// get, so that "no such user" and "wrong password" look the same (design.md §3). It is random,
+// kept in the store (so every node answers alike) and never leaves the server.
+// Thread-safety: handlers on several threads share one ApiContext; everything in it is either
+// constant or thread-safe (Store).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "auth/srp.h"
+#include "base/config.h"
+#include "store/store.h"
+
+namespace sealmail::server::api {
+
+struct ApiContext {
+  store::Store& store;
+  const Config& config;
+  std::function<int64_t()> now_ms;  // Unix time in milliseconds
+  // The group and hash of verifiers made for unknown addresses (real users' come from their
+  // signup and may differ).
+  auth::SrpParams srp;
+  std::string unknown_user_secret;  // 32 random bytes
+};
+
+// Wall-clock milliseconds, for ApiContext::now_ms outside tests.
+int64_t system_now_ms();
+
+}  // namespace sealmail::server::api

@@ -1,0 +1,19 @@
+// handlers.h — the API's handler groups, each registering its routes on the router. Internal
+// to src/server/api; the server calls register_api (api.h) only. docs/api.md documents every
+// route with an example.
+#pragma once
+
+#include <memory>
+
+#include "http/router.h"
+#include "server/api/context.h"
+
+namespace sealmail::server::api {
+
+void register_login(http::Router& router, std::shared_ptr<ApiContext> ctx);     // login.cc
+void register_accounts(http::Router& router, std::shared_ptr<ApiContext> ctx);  // accounts.cc
+void register_sessions(http::Router& router, std::shared_ptr<ApiContext> ctx);  // sessions.cc
+void register_totp(http::Router& router, std::shared_ptr<ApiContext> ctx);      // totp.cc
+void register_keys(http::Router& router, std::shared_ptr<ApiContext> ctx);      // keys.cc
+
+}  // namespace sealmail::server::api

@@ -1,0 +1,23 @@
+// second_factor.h — checking a second-factor code: a current TOTP code (RFC 6238, ±1 step)
+// that no process has accepted before for this account, or one of the account's unused
+// recovery codes (which is then used up).
+//
+// SECURITY: the code is untrusted. Replay protection lives in the store (use_totp_step,
+// use_recovery_code), so two server processes cannot both accept one code.
+// Thread-safety: functions only.
+#pragma once
+
+#include <string_view>
+
+#include "http/request.h"
+#include "server/api/context.h"
+#include "server/api/step.h"
+#include "store/records.h"
+
+namespace sealmail::server::api {
+
+// true: accepted (and now used); false: wrong, reused or no TOTP enabled.
+Step<bool> accept_second_factor(ApiContext& ctx, const http::Request& request,
+                                store::AccountId account, std::string_view code);
+
+}  // namespace sealmail::server::api

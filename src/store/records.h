@@ -1,0 +1,104 @@
+// records.h — the rows of accounts, addresses, domains, login sessions and their security state,
+// as the Store interface passes them (store.h). Plain values; no backend types.
+//
+// What the store holds for a user is what design.md §2 allows the server to hold: SRP salts and
+// verifiers, locked keys and public keys (as opaque documents the client wrote,
+// docs/formats/keys.md), hashes of tokens and codes, never a password, an unlocked key or a
+// token in the clear. The TOTP secret is the exception the protocol forces (RFC 6238: the
+// verifier must know it).
+//
+// SECURITY: every string may carry bytes relayed from the network; the store length-checks
+// what it must and binds everything as query parameters.
+// Thread-safety: value types.
+#pragma once
+
+#include <compare>
+#include <cstdint>
+#include <iosfwd>
+#include <string>
+
+namespace sealmail::store {
+
+// A distinct type so that an account id and a cursor, both integers, cannot be swapped.
+struct AccountId {
+  int64_t value = 0;
+  friend auto operator<=>(const AccountId&, const AccountId&) = default;
+};
+std::ostream& operator<<(std::ostream& os, AccountId id);
+
+// What SRP login needs (docs/api.md "Login"). Opaque to the store.
+struct Credentials {
+  std::string srp;           // the group and hash, e.g. "rfc5054-3072-sha256"
+  std::string srp_salt;      // bytes
+  std::string srp_verifier;  // bytes, big-endian v
+  std::string kdf;           // the Argon2id parameters the client used, "m=65536,t=3,p=1"
+};
+
+struct AccountRecord {
+  AccountId id;
+  std::string address;  // the primary address, as given at creation
+  std::string plan = "default";
+  bool disabled = false;
+  bool two_password_mode = false;  // the account key is locked by a separate mailbox password
+  Credentials credentials;           // of the login password
+  Credentials recovery_credentials;  // of the recovery phrase (recovery login)
+  std::string account_key;  // opaque JSON document (docs/formats/keys.md, account record)
+  int64_t created_at_ms = 0;
+};
+
+struct AddressRecord {
+  AccountId account;
+  std::string address;     // as given; unique across the store, ASCII case folded
+  std::string key_record;  // opaque JSON document (docs/formats/keys.md, address record)
+  std::string key_list;    // opaque JSON document: the key list signed by the address key
+  int64_t created_at_ms = 0;
+};
+
+struct Domain {
+  std::string name;  // lower-case DNS name
+  int64_t created_at_ms = 0;
+};
+
+// One login session. Tokens are stored as SHA-256 hashes; the clear tokens exist only in the
+// response that issued them and in the client.
+struct SessionRecord {
+  std::string id;  // public identifier, 16 hex digits (sessions list/revoke)
+  AccountId account;
+  std::string scope;  // "full", "2fa" (password proven, second factor pending), "recovery"
+  std::string access_hash;
+  std::string refresh_hash;
+  int64_t created_at_ms = 0;
+  int64_t access_expires_ms = 0;
+  int64_t refresh_expires_ms = 0;
+  int64_t last_used_ms = 0;
+  std::string client;  // what the client said it is and where from, for `sessions list`
+};
+
+// The server half of one SRP exchange between "auth info" and "login". Single use.
+struct SrpChallenge {
+  std::string id;           // 32 hex digits, given to the client
+  std::string address_key;  // the folded address the client named (known or not)
+  std::string purpose;      // "login", "recovery", "password"
+  std::string server_secret;  // b, bytes
+  std::string server_public;  // B, bytes
+  int64_t expires_at_ms = 0;
+};
+
+struct TotpState {
+  std::string secret;          // enabled secret, bytes; empty when TOTP is off
+  std::string pending_secret;  // issued by "enable", awaiting its first code; else empty
+  int64_t last_step = 0;       // the newest time step accepted; older steps are refused
+};
+
+struct FailureCount {
+  int64_t count = 0;            // failures since the window opened
+  int64_t last_failure_ms = 0;  // 0 when there was none
+};
+
+struct Invite {
+  std::string code_hash;  // SHA-256 of the code
+  std::string address;    // empty: any address on a hosted domain
+  int64_t expires_at_ms = 0;
+};
+
+}  // namespace sealmail::store
