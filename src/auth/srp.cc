@@ -152,6 +152,10 @@ Result<std::string> srp_verifier(const SrpParams& params, std::string_view ident
   });
 }
 
+std::string srp_modulus(const SrpParams& params) {
+  return std::string(view(internal::srp_pad(params, internal::srp_group(params.group).get_p())));
+}
+
 std::string srp_unknown_user_verifier(const SrpParams& params, std::string_view seed) {
   const Botan::DL_Group& group = internal::srp_group(params.group);
   // SHA-256(seed ‖ counter) blocks, 8 bytes more than N so the reduction is close to uniform.

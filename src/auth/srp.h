@@ -63,6 +63,9 @@ Status check_production(const SrpParams& params);
 // Bytes of N: 128, 384 or 512.
 size_t modulus_bytes(const SrpParams& params);
 
+// N itself, big-endian, modulus_bytes long (for tests that send N, 2N … as A).
+std::string srp_modulus(const SrpParams& params);
+
 // The verifier v = g^x mod N, modulus_bytes long. `identity` is hashed byte for byte: the
 // caller passes its canonical form (the same at sign-up and at every login). `secret` is the
 // raw Argon2id output. Fails only if the hash is unavailable (kInternal).
