@@ -16,6 +16,7 @@
 #include "base/dns_name.h"
 #include "base/duration.h"
 #include "cli/commands.h"
+#include "server/server.h"
 #include "store/store.h"
 
 namespace sealmail::cli {
@@ -30,9 +31,7 @@ struct Admin {
 
 Result<Admin> open_admin(const std::string& config_path) {
   Admin admin{SEALMAIL_TRY(load_config(config_path)), nullptr};
-  auto store = store::open_store(admin.config.store_url, admin.config.data_dir);
-  if (!store.ok()) return make_error(store.error().code, "store: " + store.error().message);
-  admin.store = std::move(store).value();
+  admin.store = SEALMAIL_TRY(server::open_configured_store(admin.config));
   return admin;
 }
 
@@ -87,6 +86,7 @@ void add_domain_commands(CLI::App& app, int& exit_code,
   CLI::App* domain = app.add_subcommand("domain", "Hosted mail domains");
   domain->require_subcommand(1);
   domain->add_option("--config", *config_path, "The server's config file");
+  domain->fallthrough();  // --config may also follow the subcommand
 
   auto name = std::make_shared<std::string>();
   CLI::App* add = domain->add_subcommand("add", "Host a mail domain");
@@ -130,6 +130,7 @@ void add_user_commands(CLI::App& app, int& exit_code,
   CLI::App* user = app.add_subcommand("user", "Accounts on this server");
   user->require_subcommand(1);
   user->add_option("--config", *config_path, "The server's config file");
+  user->fallthrough();
 
   auto json = std::make_shared<bool>(false);
   CLI::App* list = user->add_subcommand("list", "List accounts");

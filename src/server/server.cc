@@ -66,21 +66,26 @@ bool has_role(const Config& config, std::string_view role) {
 
 }  // namespace
 
-Status run(const Config& config) {
-  SEALMAIL_RETURN_IF_ERROR(init_logging(config.log.level, config.log.file.string()));
-  spdlog::info("sealmail {} starting: config {}, roles {}", SEALMAIL_VERSION,
-               config.source.string(), fmt::join(config.roles, ","));
-
+Result<std::unique_ptr<store::Store>> open_configured_store(const Config& config) {
   auto store = store::open_store(config.store_url, config.data_dir);
   if (!store.ok()) return make_error(store.error().code, "store: " + store.error().message);
-  spdlog::info("store open at schema version {}", (*store)->schema_version());
   if (!config.domain.empty()) {
-    // The config's domain is hosted from the first start; `sealmail domain add` adds more.
     Status added = (*store)->add_domain(config.domain);
     if (!added.ok() && added.error().code != Errc::kAlreadyExists) {
       return make_error(added.error().code, "store: " + added.error().message);
     }
   }
+  return store;
+}
+
+Status run(const Config& config) {
+  SEALMAIL_RETURN_IF_ERROR(init_logging(config.log.level, config.log.file.string()));
+  spdlog::info("sealmail {} starting: config {}, roles {}", SEALMAIL_VERSION,
+               config.source.string(), fmt::join(config.roles, ","));
+
+  auto store = open_configured_store(config);
+  if (!store.ok()) return std::move(store).error();
+  spdlog::info("store open at schema version {}", (*store)->schema_version());
 
   auto tls = SEALMAIL_TRY(net::TlsContextProvider::load(config.tls_cert, config.tls_key));
 

@@ -11,10 +11,17 @@
 // Thread-safety: run() owns the process's signals and I/O threads; call it once.
 #pragma once
 
+#include <memory>
+
 #include "base/config.h"
 #include "base/result.h"
+#include "store/store.h"
 
 namespace sealmail::server {
+
+// The store named by [store] url, created and migrated, with the config's [server] domain
+// hosted (added on first use; `sealmail domain add` adds more). Errors read "store: …".
+Result<std::unique_ptr<store::Store>> open_configured_store(const Config& config);
 
 // Returns ok after a clean drain; an error (one line for the operator) if start-up failed.
 Status run(const Config& config);
