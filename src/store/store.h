@@ -59,7 +59,8 @@ struct Event {
 };
 
 // Limits enforced identically by every backend, so behaviour does not depend on the database.
-inline constexpr size_t kMaxAddressBytes = 320;  // RFC 5321: 64 local-part + @ + 255 domain
+inline constexpr size_t kMaxAddressBytes = 320;
+inline constexpr int64_t kLastUsedResolutionMs = 60'000;  // of SessionRecord::last_used_ms  // RFC 5321: 64 local-part + @ + 255 domain
 inline constexpr size_t kMaxEventKindBytes = 64;
 inline constexpr size_t kMaxEventPayloadBytes = size_t{1} << 20;  // events carry metadata only
 // Key documents: AccountRecord::account_key, AddressRecord::key_record and key_list.
@@ -168,7 +169,9 @@ class Store {
   // refresh_hash means the session has no refresh token (rotate_session never finds it).
   virtual Status create_session(const SessionRecord& session) = 0;
   // The session whose access token hashes to `access_hash`, whatever its expiry (the caller
-  // compares expiry with its clock). Also sets last_used_ms = now_ms. kNotFound.
+  // compares expiry with its clock). Also sets last_used_ms = now_ms when the stored value is
+  // kLastUsedResolutionMs or more older, so a busy client costs no write per request.
+  // kNotFound.
   virtual Result<SessionRecord> find_session_by_access(std::string_view access_hash,
                                                        int64_t now_ms) = 0;
   // Exchanges a refresh token: atomically, only if a session has refresh_hash ==

@@ -39,6 +39,11 @@ TEST_P(StoreLoginTest, SessionIsFoundByAccessHashAndRecordsItsUse) {
   EXPECT_EQ(found->refresh_expires_ms, created.refresh_expires_ms);
   EXPECT_EQ(found->last_used_ms, 2'000'000);
   EXPECT_EQ(found->client, created.client);
+  // Within kLastUsedResolutionMs the use is not written again.
+  auto soon = store_->find_session_by_access(created.access_hash,
+                                             2'000'000 + kLastUsedResolutionMs - 1);
+  ASSERT_TRUE(soon.ok());
+  EXPECT_EQ(soon->last_used_ms, 2'000'000);
   // Expiry is the caller's business: an expired access token is still found.
   auto late = store_->find_session_by_access(created.access_hash, created.access_expires_ms + 1);
   ASSERT_TRUE(late.ok());

@@ -133,6 +133,14 @@ Status SqliteStore::create_session(const SessionRecord& session) {
 Result<SessionRecord> SqliteStore::find_session_by_access(std::string_view access_hash,
                                                           int64_t now_ms) {
   SEALMAIL_RETURN_IF_ERROR(internal::check_token(access_hash, "access token hash"));
+  SessionRecord found = SEALMAIL_TRY(with_reader([&](Connection& db) -> Result<SessionRecord> {
+    Statement select = SEALMAIL_TRY(db.prepare(select_sessions("WHERE access_hash = ?1")));
+    select.bind_blob(1, access_hash);
+    if (!SEALMAIL_TRY(select.step())) return no_such_session();
+    return session_from_row(select);
+  }));
+  if (now_ms - found.last_used_ms < kLastUsedResolutionMs) return found;
+  // A durable write at most once a resolution per session, not on every request.
   return with_writer([&](Connection& db) -> Result<SessionRecord> {
     Statement update = SEALMAIL_TRY(
         db.prepare(std::string("UPDATE sessions SET last_used_ms = ?2 WHERE access_hash = ?1 "
