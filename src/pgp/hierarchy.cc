@@ -206,4 +206,25 @@ Result<AccountKeyRecord> recover_account(const AccountKeyRecord& account, std::s
                 account.params, s2k_iterations);
 }
 
+Result<NewRecovery> replace_recovery(const AccountKeyRecord& account, std::string_view password,
+                                     const KdfParams& params, size_t s2k_iterations) {
+  SEALMAIL_RETURN_IF_ERROR(check_kdf_params(params));
+  if (!consistent(account.public_key, account.locked)) return account_refused();
+  auto passphrase = derive_key_passphrase(password, account.key_salt, account.params);
+  if (!passphrase.ok()) return account_refused();
+  RecoveryPhrase phrase = new_recovery_phrase(12);
+  std::string recovery_salt = new_salt();
+  Sensitive recovery_passphrase =
+      SEALMAIL_TRY(derive_recovery_passphrase(phrase.to_string(), recovery_salt, params));
+  auto copy = account.locked.with_passphrase(passphrase->reveal(), recovery_passphrase.reveal(),
+                                             s2k_iterations);
+  if (!copy.ok() || copy->info().fingerprint != account.public_key.info().fingerprint)
+    return account_refused();
+  AccountKeyRecord out = account;
+  out.recovery_copy = std::move(copy).value();
+  out.recovery_salt = std::move(recovery_salt);
+  out.recovery_params = params;
+  return NewRecovery{std::move(out), std::move(phrase)};
+}
+
 }  // namespace sealmail::pgp

@@ -97,4 +97,17 @@ Result<AccountKeyRecord> change_password(const AccountKeyRecord& account,
 Result<AccountKeyRecord> recover_account(const AccountKeyRecord& account, std::string_view phrase,
                                          std::string_view new_password, size_t s2k_iterations = 0);
 
+struct NewRecovery {
+  AccountKeyRecord account;  // with a new recovery copy, recovery_salt and recovery_params
+  RecoveryPhrase phrase;     // shown to the user once; never stored or sent
+};
+
+// A new 12-word recovery phrase: the account key (unlocked with `password`, the one that
+// locks `account.locked`) is copied under the new phrase's passphrase with a fresh
+// recovery_salt and `params`; the old recovery copy, and so the old phrase, is dropped.
+// Nothing else changes. kPermissionDenied (fixed message) if `password` does not unlock;
+// kInvalidArgument for out-of-policy params.
+Result<NewRecovery> replace_recovery(const AccountKeyRecord& account, std::string_view password,
+                                     const KdfParams& params, size_t s2k_iterations = 0);
+
 }  // namespace sealmail::pgp
