@@ -64,8 +64,7 @@ Result<client::ApiClient> connect(const client::SessionStore& sessions, const st
 std::string server_for(const client::SessionStore& sessions, const ClientOptions& o,
                        const std::string& address) {
   if (!o.server.empty()) return o.server;
-  auto stored = sessions.load(address);
-  return stored.ok() ? stored->server : kDefaultServer;
+  return sessions.last_server(address).value_or(kDefaultServer);
 }
 
 // A logged-in account: its stored session, and a client that persists refreshed tokens.
@@ -237,9 +236,17 @@ void add_login_commands(CLI::App& app, int& exit_code, std::shared_ptr<ClientOpt
       std::string password =
           SEALMAIL_TRY(nonempty(reader.secret(o->password_file, "Password"), "the password"));
       client::ApiClient api = SEALMAIL_TRY(connect(sessions, url));
+      auto previous = sessions.load(address);
       SEALMAIL_TRY(client::login(api, address, password, client::LoginPurpose::kLogin,
                                  second_factor_prompt(reader, *o), &sessions));
       std::cout << "logged in as " << address << "\n";
+      // The session this login replaces ends on the server too, not just on this machine.
+      if (previous.ok() && previous->server == url) {
+        client::SessionTokens current = api.tokens();
+        api.set_tokens(previous->tokens);
+        (void)client::logout(api);
+        api.set_tokens(std::move(current));
+      }
       return ok_status();
     });
   });

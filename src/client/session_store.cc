@@ -33,6 +33,18 @@ Result<std::filesystem::path> SessionStore::account_path(std::string_view addres
   return home_ / "accounts" / (lower + ".json");
 }
 
+Result<std::filesystem::path> SessionStore::server_path(std::string_view address) const {
+  auto account = SEALMAIL_TRY(account_path(address));
+  return home_ / "servers" / account.stem();
+}
+
+Result<std::string> SessionStore::last_server(std::string_view address) const {
+  auto text = SEALMAIL_TRY(read_file(SEALMAIL_TRY(server_path(address))));
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+  if (text.empty()) return make_error(Errc::kNotFound, "no server recorded");
+  return text;
+}
+
 Status SessionStore::save(const StoredSession& session, bool make_default) {
   auto path = SEALMAIL_TRY(account_path(session.address));
   SEALMAIL_RETURN_IF_ERROR(ensure_private_dir(path.parent_path()));
@@ -43,6 +55,9 @@ Status SessionStore::save(const StoredSession& session, bool make_default) {
            {"refresh_token", session.tokens.refresh_token},
            {"scope", session.tokens.scope}};
   SEALMAIL_RETURN_IF_ERROR(write_private_file(path, doc.dump(2) + "\n"));
+  auto server = SEALMAIL_TRY(server_path(session.address));
+  SEALMAIL_RETURN_IF_ERROR(ensure_private_dir(server.parent_path()));
+  SEALMAIL_RETURN_IF_ERROR(write_private_file(server, session.server + "\n"));
   if (make_default) SEALMAIL_RETURN_IF_ERROR(set_default(session.address));
   return ok_status();
 }

@@ -3,6 +3,8 @@
 //                                        "refresh_token","scope"}, mode 0600
 //   default                             the address a command uses without --address: the
 //                                       last one that logged in or was created
+//   servers/<lower-case address>        the server that address last logged in to; kept
+//                                       after logout, so the next login finds it
 //   known_servers                       TLS pins (https_client.h)
 // The directories are 0700 (home.h).
 //
@@ -48,9 +50,12 @@ class SessionStore {
   Status set_default(std::string_view address);
   // Removes the session's file (ok if absent) and `default` if it names the address.
   Status remove(std::string_view address);
+  // The server the address last logged in to, also after logout. kNotFound if none.
+  Result<std::string> last_server(std::string_view address) const;
 
  private:
   Result<std::filesystem::path> account_path(std::string_view address) const;
+  Result<std::filesystem::path> server_path(std::string_view address) const;
 
   std::filesystem::path home_;  // constant after construction
 };

@@ -65,6 +65,9 @@ TEST(SessionStoreTest, DefaultIsTheLastLoginAndRemovalClearsIt) {
   ASSERT_TRUE(store.remove("b@example.test").ok());
   EXPECT_FALSE(store.default_address().ok());
   EXPECT_TRUE(store.remove("b@example.test").ok());  // twice is fine
+  // The server outlives the logout, so the next login goes back to it.
+  EXPECT_EQ(store.last_server("B@example.test").value_or(""), "https://127.0.0.1:8443");
+  EXPECT_EQ(store.last_server("c@example.test").error().code, Errc::kNotFound);
 }
 
 TEST(SessionStoreTest, RefusesPathsAndDamagedFiles) {
