@@ -12,6 +12,7 @@
 namespace sealmail::client {
 namespace {
 
+using testing::ScopedEnv;
 using testing::TempDir;
 
 mode_t mode_of(const std::filesystem::path& path) {
@@ -20,29 +21,6 @@ mode_t mode_of(const std::filesystem::path& path) {
   return st.st_mode & 07777;
 }
 
-// Sets an environment variable for one scope and restores the previous value.
-class ScopedEnv {
- public:
-  ScopedEnv(const char* name, const char* value) : name_(name) {
-    if (const char* old = std::getenv(name)) old_ = old;
-    if (value != nullptr) {
-      ::setenv(name, value, 1);
-    } else {
-      ::unsetenv(name);
-    }
-  }
-  ~ScopedEnv() {
-    if (old_) {
-      ::setenv(name_, old_->c_str(), 1);
-    } else {
-      ::unsetenv(name_);
-    }
-  }
-
- private:
-  const char* name_;
-  std::optional<std::string> old_;
-};
 
 TEST(ClientHome, SealmailHomeWins) {
   ScopedEnv home("HOME", "/home/someone");

@@ -44,6 +44,7 @@ namespace {
 
 using namespace std::chrono_literals;
 using testing::IoThreads;
+using testing::ScopedEnv;
 using testing::TempDir;
 using Clock = std::chrono::steady_clock;
 
@@ -436,26 +437,6 @@ TEST(HttpsClient, OversizedResponseIsRefused) {
   EXPECT_EQ(big->body.size(), 5000u);
 }
 
-// Sets an environment variable for one scope and restores the previous value.
-class ScopedEnv {
- public:
-  ScopedEnv(const char* name, const std::string& value) : name_(name) {
-    if (const char* old = std::getenv(name)) old_ = old;
-    ::setenv(name, value.c_str(), 1);
-  }
-  ~ScopedEnv() {
-    if (old_) {
-      ::setenv(name_, old_->c_str(), 1);
-    } else {
-      ::unsetenv(name_);
-    }
-  }
-
- private:
-  const char* name_;
-  std::optional<std::string> old_;
-};
-
 TEST(HttpsClient, WebPkiTrustedServerIsNotPinned) {
   auto server = Server::start();
   ASSERT_NE(server, nullptr);
@@ -463,7 +444,7 @@ TEST(HttpsClient, WebPkiTrustedServerIsNotPinned) {
   auto known = home.path() / "known_servers";
   // OpenSSL's default verify paths honour SSL_CERT_FILE: make the server's own certificate the
   // system trust store, so its chain verifies.
-  ScopedEnv trust("SSL_CERT_FILE", server->cert.string());
+  ScopedEnv trust("SSL_CERT_FILE", server->cert.c_str());
   Observed observed;
   HttpsClient trusted = make_client(options_for(server->url(), known, &observed));
   auto response = trusted.request("GET", "/header");

@@ -75,17 +75,7 @@ http::Response login(ApiContext& ctx, const http::Request& request) {
 // POST /api/v1/auth/2fa {"code"} with a "2fa"/"2fa-recovery" token → a new token pair.
 http::Response second_factor(ApiContext& ctx, const http::Request& request) {
   auto session = SEALMAIL_API_TRY(authenticate(ctx, request, {"2fa", "2fa-recovery"}));
-  Json body = SEALMAIL_API_TRY(json_object(request));
-  std::string code = SEALMAIL_API_TRY(text_field(body, "code", 64));
-  std::string network = client_network_key(request.peer_address);
-  std::string account = "2fa:" + std::to_string(session.account.value);
-  SEALMAIL_API_TRY(check_backoff(ctx, request, {network, account}));
-  if (!SEALMAIL_API_TRY(accept_second_factor(ctx, request, session.account, code))) {
-    record_failure(ctx, request, {network, account});
-    return http::Response::error(401, "second_factor_failed",
-                                 "wrong or already used code");
-  }
-  clear_failures(ctx, {account});
+  SEALMAIL_API_TRY(require_second_factor(ctx, request, session.account));
   // New tokens for the full session: the ones that only knew the password stop working.
   IssuedTokens tokens = new_tokens(ctx, session.account,
                                    session.scope == "2fa" ? "full" : "recovery", session.id);

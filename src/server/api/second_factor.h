@@ -11,6 +11,7 @@
 
 #include "http/request.h"
 #include "server/api/context.h"
+#include "server/api/json_body.h"
 #include "server/api/step.h"
 #include "store/records.h"
 
@@ -19,5 +20,10 @@ namespace sealmail::server::api {
 // true: accepted (and now used); false: wrong, reused or no TOTP enabled.
 Step<bool> accept_second_factor(ApiContext& ctx, const http::Request& request,
                                 store::AccountId account, std::string_view code);
+
+// The body's "code" for `account`, with the login backoff (guard.h) per client network and per
+// account: ok when accepted; else 401 second_factor_failed (counted) or 429.
+Step<std::monostate> require_second_factor(ApiContext& ctx, const http::Request& request,
+                                           store::AccountId account);
 
 }  // namespace sealmail::server::api

@@ -56,15 +56,7 @@ http::Response confirm(ApiContext& ctx, const http::Request& request) {
 // DELETE /api/v1/2fa/totp {"code"} — turns TOTP off; needs a current code or a recovery code.
 http::Response disable(ApiContext& ctx, const http::Request& request) {
   auto session = SEALMAIL_API_TRY(authenticate(ctx, request, {"full"}));
-  Json body = SEALMAIL_API_TRY(json_object(request));
-  std::string code = SEALMAIL_API_TRY(text_field(body, "code", 64));
-  std::string network = client_network_key(request.peer_address);
-  std::string account = "2fa:" + std::to_string(session.account.value);
-  SEALMAIL_API_TRY(check_backoff(ctx, request, {network, account}));
-  if (!SEALMAIL_API_TRY(accept_second_factor(ctx, request, session.account, code))) {
-    record_failure(ctx, request, {network, account});
-    return http::Response::error(401, "second_factor_failed", "wrong or already used code");
-  }
+  SEALMAIL_API_TRY(require_second_factor(ctx, request, session.account));
   SEALMAIL_API_TRY(lift(ctx.store.disable_totp(session.account), request));
   return no_content();
 }
@@ -81,6 +73,21 @@ Step<bool> accept_second_factor(ApiContext& ctx, const http::Request& request,
   std::string normalized = auth::normalize_recovery_code(code);
   if (normalized.empty()) return false;
   return lift(ctx.store.use_recovery_code(account, auth::token_hash(normalized)), request);
+}
+
+Step<std::monostate> require_second_factor(ApiContext& ctx, const http::Request& request,
+                                           store::AccountId account) {
+  Json body = SEALMAIL_API_TRY(json_object(request));
+  std::string code = SEALMAIL_API_TRY(text_field(body, "code", 64));
+  std::string network = client_network_key(request.peer_address);
+  std::string counter = "2fa:" + std::to_string(account.value);
+  SEALMAIL_API_TRY(check_backoff(ctx, request, {network, counter}));
+  if (!SEALMAIL_API_TRY(accept_second_factor(ctx, request, account, code))) {
+    record_failure(ctx, request, {network, counter});
+    return http::Response::error(401, "second_factor_failed", "wrong or already used code");
+  }
+  clear_failures(ctx, {counter});
+  return std::monostate{};
 }
 
 void register_totp(http::Router& router, std::shared_ptr<ApiContext> ctx) {
