@@ -120,7 +120,9 @@ inline Status ok_status() { return Status{}; }
   } while (false)
 
 // `auto x = SEALMAIL_TRY(f());` — the value of a Result, or return its error.
-// Uses a GNU statement expression (GCC and Clang both accept it).
+// Uses a GNU statement expression (GCC and Clang both accept it). Never use it inside a braced
+// initializer (`T{.a = SEALMAIL_TRY(…)}`, `json{{"k", SEALMAIL_TRY(…)}}`): returning from there
+// skips the destructors of the parts already built, a leak.
 #define SEALMAIL_TRY(expr)                                                  \
   ({                                                                        \
     auto sealmail_result_ = (expr);                                         \

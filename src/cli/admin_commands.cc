@@ -30,7 +30,8 @@ struct Admin {
 };
 
 Result<Admin> open_admin(const std::string& config_path) {
-  Admin admin{SEALMAIL_TRY(load_config(config_path)), nullptr};
+  Admin admin;
+  admin.config = SEALMAIL_TRY(load_config(config_path));
   admin.store = SEALMAIL_TRY(server::open_configured_store(admin.config));
   return admin;
 }

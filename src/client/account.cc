@@ -105,12 +105,17 @@ Result<NewAccountDocuments> new_account_documents(std::string_view address,
 
   std::string identity = ascii_lowercase(address);
   std::string phrase = keys.recovery.to_string();
+  // No SEALMAIL_TRY inside a braced initializer (see records_json.cc).
+  Json auth = SEALMAIL_TRY(new_credentials(identity, password, kdf));
+  Json recovery_auth = SEALMAIL_TRY(new_credentials(identity, phrase, kdf));
+  Json account_key = SEALMAIL_TRY(account_key_json(keys.account));
+  Json address_key = SEALMAIL_TRY(address_key_json(keys.address));
   Json body{{"address", identity},
-            {"auth", SEALMAIL_TRY(new_credentials(identity, password, kdf))},
-            {"recovery_auth", SEALMAIL_TRY(new_credentials(identity, phrase, kdf))},
+            {"auth", std::move(auth)},
+            {"recovery_auth", std::move(recovery_auth)},
             {"two_password_mode", options.two_password_mode},
-            {"account_key", SEALMAIL_TRY(account_key_json(keys.account))},
-            {"address_key", SEALMAIL_TRY(address_key_json(keys.address))},
+            {"account_key", std::move(account_key)},
+            {"address_key", std::move(address_key)},
             {"key_list", std::move(key_list_doc)}};
   return NewAccountDocuments{std::move(body), std::move(keys.recovery)};
 }
@@ -302,9 +307,10 @@ Result<pgp::RecoveryPhrase> new_recovery_phrase(ApiClient& api, std::string_view
   AccountDocument account = SEALMAIL_TRY(fetch_account(api));
   pgp::NewRecovery fresh = SEALMAIL_TRY(
       pgp::replace_recovery(account.record, key_password, options.kdf, options.key.s2k_iterations));
-  Json body{{"recovery_auth",
-             SEALMAIL_TRY(new_credentials(identity, fresh.phrase.to_string(), options.kdf))},
-            {"account_key", SEALMAIL_TRY(account_key_json(fresh.account))}};
+  Json recovery_auth =
+      SEALMAIL_TRY(new_credentials(identity, fresh.phrase.to_string(), options.kdf));
+  Json account_key = SEALMAIL_TRY(account_key_json(fresh.account));
+  Json body{{"recovery_auth", std::move(recovery_auth)}, {"account_key", std::move(account_key)}};
   SEALMAIL_TRY(api.call("PUT", "/api/v1/account/recovery", body));
   return std::move(fresh.phrase);
 }
@@ -328,8 +334,10 @@ Status recover_with_phrase(ApiClient& api, std::string_view address, std::string
     return std::move(recovered).error();
   }
   // One password afterwards: the recovered key is locked by the new password.
-  Json body{{"auth", SEALMAIL_TRY(new_credentials(identity, new_password, options.kdf))},
-            {"account_key", SEALMAIL_TRY(account_key_json(*recovered))},
+  Json auth = SEALMAIL_TRY(new_credentials(identity, new_password, options.kdf));
+  Json account_key = SEALMAIL_TRY(account_key_json(*recovered));
+  Json body{{"auth", std::move(auth)},
+            {"account_key", std::move(account_key)},
             {"two_password_mode", false}};
   auto reply = api.call("PUT", "/api/v1/account/password", body);
   api.clear_tokens();  // the server ended the recovery session

@@ -234,6 +234,37 @@ TEST(HierarchyTest, RecoveryPhraseUnlocksAndRecovers) {
   EXPECT_TRUE(unlock_account_with_recovery(*recovered, phrase).ok());
 }
 
+TEST(HierarchyTest, ReplaceRecoveryRetiresTheOldPhrase) {
+  const NewAccount& acc = account();
+  auto replaced = replace_recovery(acc.account, kPassword, fast_params(), 1024);
+  ASSERT_TRUE(replaced.ok()) << replaced.error().describe();
+  const AccountKeyRecord& record = replaced->account;
+  EXPECT_EQ(replaced->phrase.words.size(), 12u);
+  EXPECT_NE(replaced->phrase.to_string(), acc.recovery.to_string());
+  EXPECT_NE(record.recovery_salt, acc.account.recovery_salt);
+  EXPECT_NE(record.recovery_salt, record.key_salt);
+  // Only the recovery copy changed: the password still unlocks, addresses still open.
+  EXPECT_EQ(record.locked.binary(), acc.account.locked.binary());
+  EXPECT_EQ(record.key_salt, acc.account.key_salt);
+  EXPECT_FALSE(unlock_account_with_recovery(record, acc.recovery.to_string()).ok());
+  auto ring = unlock_account_with_recovery(record, replaced->phrase.to_string());
+  ASSERT_TRUE(ring.ok()) << ring.error().describe();
+  ASSERT_TRUE(unlock_address(*ring, record, acc.address).ok());
+  EXPECT_TRUE(unlock_account(record, kPassword).ok());
+  // The new phrase recovers the account.
+  auto recovered = recover_account(record, replaced->phrase.to_string(), kNewPassword, 1024);
+  ASSERT_TRUE(recovered.ok()) << recovered.error().describe();
+  EXPECT_TRUE(unlock_account(*recovered, kNewPassword).ok());
+
+  // A wrong password is the fixed refusal; cheap parameters are refused, not clamped.
+  auto wrong = replace_recovery(acc.account, kNewPassword, fast_params(), 1024);
+  ASSERT_FALSE(wrong.ok());
+  EXPECT_EQ(wrong.error().code, Errc::kPermissionDenied);
+  auto cheap = replace_recovery(acc.account, kPassword, KdfParams{1024, 1, 1}, 1024);
+  ASSERT_FALSE(cheap.ok());
+  EXPECT_EQ(cheap.error().code, Errc::kInvalidArgument);
+}
+
 TEST(HierarchyTest, RecoveryPhraseWithOneWrongWordIsRefused) {
   const NewAccount& acc = account();
   // Every position, replaced by a different valid word: either the checksum catches it or the
