@@ -8,7 +8,15 @@ import unittest
 
 from harness import run_cli, SealmailServer
 
-COMMANDS = [[], ["init"], ["server"]]
+COMMANDS = [[], ["init"], ["server"],
+            ["domain"], ["domain", "add"], ["domain", "list"],
+            ["user"], ["user", "list"], ["user", "disable"], ["user", "enable"],
+            ["user", "quota"], ["user", "invite"], ["user", "reset"],
+            ["account"], ["account", "create"], ["account", "reset"], ["login"], ["logout"],
+            ["2fa"], ["2fa", "enable"], ["2fa", "disable"], ["password"],
+            ["password", "change"], ["recovery"], ["recovery", "show"], ["recovery", "use"],
+            ["keys"], ["keys", "list"], ["keys", "export"], ["sessions"],
+            ["sessions", "list"], ["sessions", "revoke"]]
 
 
 class CliTest(unittest.TestCase):
