@@ -7,8 +7,13 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/thread_pool.hpp>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
+#include <cstring>
 #include <cstdio>
 #include <memory>
 #include <thread>
@@ -58,6 +63,20 @@ Result<std::shared_ptr<api::ApiContext>> api_context(const Config& config, store
                                                            .now_ms = api::system_now_ms,
                                                            .srp = auth::SrpParams{},
                                                            .unknown_user_secret = secret});
+}
+
+// librnp writes parser warnings ("wrong key tag …", never key or message content) to file
+// descriptor 2 whatever rnp_ffi_set_log_fd says. Once start-up has succeeded — its errors must
+// still reach the operator's console — fd 2 becomes the log file, so such lines land beside
+// ours instead of on the console of a daemon.
+void redirect_stderr_to(const std::filesystem::path& log_file) {
+  int fd = ::open(log_file.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+  if (fd < 0) {
+    spdlog::warn("cannot point standard error at {}: {}", log_file.string(), std::strerror(errno));
+    return;
+  }
+  ::dup2(fd, STDERR_FILENO);
+  ::close(fd);
 }
 
 bool has_role(const Config& config, std::string_view role) {
@@ -117,6 +136,7 @@ Status run(const Config& config) {
                 bound.to_string().c_str());
   }
   std::fflush(stdout);
+  if (!config.log.file.empty()) redirect_stderr_to(config.log.file);
 
   boost::asio::signal_set stop_signals(io, SIGTERM, SIGINT);
   boost::asio::signal_set reload_signals(io, SIGHUP);

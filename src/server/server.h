@@ -4,7 +4,8 @@
 // each reported on standard output as "sealmail: ROLE listening on ADDRESS:PORT" (integration
 // tests and operators read the OS-chosen ports from there). SIGTERM/SIGINT: drain and return
 // ok. SIGHUP: reload the TLS pair for new handshakes; a broken pair is logged and the old one
-// kept.
+// kept. With a [log] file, standard error is pointed at it once start-up has succeeded, so
+// what libraries print there (librnp does) goes to the log, not the console.
 //
 // SECURITY: every listener serves network input through the engines of src/http (and later
 // src/smtp); the limits come from [limits] and [api] in the config.

@@ -1,5 +1,6 @@
 """`sealmail server` as an operator runs it: start, serve, drain on SIGTERM, reload TLS on
 SIGHUP, survive kill -9, enforce connection limits and timeouts."""
+import base64
 import hashlib
 import json
 import shutil
@@ -143,6 +144,24 @@ class ServerTest(unittest.TestCase):
         self.assertEqual(len(result.stderr.splitlines()), 1, result.stderr)
         self.assertIn("key.pem", result.stderr)
 
+
+    def test_library_warnings_go_to_the_log_file_not_the_console(self):
+        server = SealmailServer(self, config_overrides={("accounts", "signup"): '"open"'}).start()
+        # A signup whose keys are garbage: librnp complains on fd 2 while parsing them.
+        garbage = {"public_key": "-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nmQINBGGarbageAAAA\n"
+                                 "=abcd\n-----END PGP PUBLIC KEY BLOCK-----\n"}
+        auth = {"srp": "rfc5054-3072-sha256", "salt": base64.b64encode(b"0" * 16).decode(),
+                "verifier": base64.b64encode(b"\x05" * 384).decode(), "kdf": "m=65536,t=3,p=1"}
+        body = {"address": "x@example.test", "auth": auth, "recovery_auth": auth,
+                "account_key": garbage, "address_key": garbage, "key_list": {}}
+        status, _, answer = server.api_request("POST", "/api/v1/accounts",
+                                               json.dumps(body).encode(),
+                                               {"Content-Type": "application/json"})
+        self.assertEqual(status, 400, answer)
+        self.assertIn(b"not an OpenPGP key", answer)
+        self.assertEqual(server.terminate(), 0)
+        self.assertNotIn("stream-armor", "".join(server.output))
+        self.assertIn("stream-armor", server.log.read_text())
 
 if __name__ == "__main__":
     unittest.main()
