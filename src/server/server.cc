@@ -4,7 +4,9 @@
 
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 
 #include <fcntl.h>
@@ -12,6 +14,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <functional>
 #include <cerrno>
 #include <cstring>
 #include <cstdio>
@@ -77,6 +81,21 @@ void redirect_stderr_to(const std::filesystem::path& log_file) {
   }
   ::dup2(fd, STDERR_FILENO);
   ::close(fd);
+}
+
+constexpr std::chrono::minutes kPruneInterval{10};
+
+void prune(store::Store& store, const Config& config) {
+  int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    std::chrono::system_clock::now().time_since_epoch())
+                    .count();
+  auto pruned = store.prune(now, config.accounts.login_failure_window.count());
+  if (!pruned.ok()) {
+    spdlog::warn("housekeeping: {}", pruned.error().describe());
+    return;
+  }
+  spdlog::debug("housekeeping: deleted {} challenges, {} sessions, {} failure counts, {} invites",
+                pruned->challenges, pruned->sessions, pruned->failures, pruned->invites);
 }
 
 bool has_role(const Config& config, std::string_view role) {
@@ -154,10 +173,24 @@ Status run(const Config& config) {
   };
   wait_for_reload();
 
+  // Housekeeping: expired challenges, sessions, invites and stale failure counts go away.
+  boost::asio::steady_timer prune_timer(io);
+  store::Store& shared_store = **store;
+  std::function<void()> prune_later = [&] {
+    prune_timer.expires_after(kPruneInterval);
+    prune_timer.async_wait([&](const boost::system::error_code& ec) {
+      if (ec) return;
+      boost::asio::post(handler_pool, [&shared_store, &config] { prune(shared_store, config); });
+      prune_later();
+    });
+  };
+  prune_later();
+
   stop_signals.async_wait([&](const boost::system::error_code& ec, int signal) {
     if (ec) return;
     spdlog::info("signal {}: draining {} listener(s)", signal, listeners.size());
     reload_signals.cancel();
+    prune_timer.cancel();
     auto remaining = std::make_shared<std::atomic<size_t>>(listeners.size());
     auto all_drained = [&, remaining] {
       if (remaining->fetch_sub(1) == 1) io.stop();

@@ -5,7 +5,8 @@
 // tests and operators read the OS-chosen ports from there). SIGTERM/SIGINT: drain and return
 // ok. SIGHUP: reload the TLS pair for new handshakes; a broken pair is logged and the old one
 // kept. With a [log] file, standard error is pointed at it once start-up has succeeded, so
-// what libraries print there (librnp does) goes to the log, not the console.
+// what libraries print there (librnp does) goes to the log, not the console. Every 10 minutes
+// Store::prune deletes expired challenges, sessions and invites and stale failure counts.
 //
 // SECURITY: every listener serves network input through the engines of src/http (and later
 // src/smtp); the limits come from [limits] and [api] in the config.

@@ -101,4 +101,12 @@ struct Invite {
   int64_t expires_at_ms = 0;
 };
 
+// What Store::prune deleted.
+struct Pruned {
+  int64_t challenges = 0;
+  int64_t sessions = 0;
+  int64_t failures = 0;
+  int64_t invites = 0;
+};
+
 }  // namespace sealmail::store

@@ -236,6 +236,13 @@ class Store {
   virtual Status take_invite(std::string_view code_hash, std::string_view address,
                              int64_t now_ms) = 0;
 
+  // ---- Housekeeping ------------------------------------------------------------------------
+  // Deletes, in one transaction, what can no longer be used: challenges and invites expired at
+  // now_ms, sessions whose access and refresh tokens have both expired, and failure counts whose
+  // last failure is older than `failure_window_ms` (they would count as zero anyway). Servers
+  // call it periodically; several may at once. kInvalidArgument for a negative window.
+  virtual Result<Pruned> prune(int64_t now_ms, int64_t failure_window_ms) = 0;
+
   // ---- Server secrets -----------------------------------------------------------------------
   // The secret stored under `name`; if there is none yet, stores `candidate` and returns it.
   // Two processes racing get the same value.

@@ -356,6 +356,37 @@ TEST_P(StoreLoginTest, SecondFactorCallsRefuseUnknownAccounts) {
 
 // ---- abuse limits
 
+TEST_P(StoreLoginTest, PruneDeletesOnlyWhatCanNoLongerBeUsed) {
+  AccountId id = user("prune@example.org");
+  constexpr int64_t kNow = 10'000'000'000;
+  SessionRecord live = session_record(id, "live000000000000", kNow);
+  SessionRecord access_only = session_record(id, "refreshable00000", kNow - 4'000'000);
+  SessionRecord dead = session_record(id, "dead000000000000", kNow - 40 * 86'400'000LL);
+  for (const auto& s : {live, access_only, dead}) ASSERT_TRUE(store_->create_session(s).ok());
+  ASSERT_TRUE(store_->put_challenge(challenge("old-challenge", kNow - 1)).ok());
+  ASSERT_TRUE(store_->put_challenge(challenge("new-challenge", kNow + 60'000)).ok());
+  ASSERT_TRUE(store_->create_invite(invite(bytes("old-invite"), "", kNow)).ok());
+  ASSERT_TRUE(store_->create_invite(invite(bytes("new-invite"), "", kNow + 1)).ok());
+  ASSERT_TRUE(store_->record_failure("ip:192.0.2.9", kNow - 5'000, 60'000).ok());
+  ASSERT_TRUE(store_->record_failure("ip:192.0.2.10", kNow - 70'000, 60'000).ok());
+
+  auto pruned = store_->prune(kNow, 60'000);
+  ASSERT_TRUE(pruned.ok()) << pruned.error().describe();
+  EXPECT_EQ(pruned->challenges, 1);
+  EXPECT_EQ(pruned->sessions, 1);
+  EXPECT_EQ(pruned->failures, 1);
+  EXPECT_EQ(pruned->invites, 1);
+  EXPECT_EQ(session_ids(id), (std::vector<std::string>{"live000000000000", "refreshable00000"}));
+  EXPECT_TRUE(store_->take_challenge("new-challenge", kNow).ok());
+  EXPECT_TRUE(store_->take_invite(bytes("new-invite"), "x@example.org", kNow).ok());
+  EXPECT_EQ(store_->failures("ip:192.0.2.9", kNow, 60'000).value_or({}).count, 1);
+  // Nothing left to prune: a second pass deletes nothing.
+  auto again = store_->prune(kNow, 60'000);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->sessions + again->challenges + again->failures + again->invites, 0);
+  EXPECT_EQ(code_of(store_->prune(kNow, -1)), Errc::kInvalidArgument);
+}
+
 TEST_P(StoreLoginTest, FailuresCountWithinTheWindowAndRestartAfterIt) {
   constexpr int64_t kWindow = 100;
   auto record = [&](Store& store, std::string_view key, int64_t now) {

@@ -394,6 +394,31 @@ Status SqliteStore::clear_failures(std::string_view key) {
   });
 }
 
+// ---- Housekeeping
+
+Result<Pruned> SqliteStore::prune(int64_t now_ms, int64_t failure_window_ms) {
+  if (failure_window_ms < 0) {
+    return make_error(Errc::kInvalidArgument, "negative failure window");
+  }
+  return with_writer([&](Connection& db) -> Result<Pruned> {
+    auto remove = [&](const char* sql, int64_t bound) -> Result<int64_t> {
+      Statement stmt = SEALMAIL_TRY(db.prepare(sql));
+      stmt.bind(1, bound);
+      SEALMAIL_RETURN_IF_ERROR(stmt.run());
+      return db.changes();
+    };
+    Pruned out;
+    out.challenges =
+        SEALMAIL_TRY(remove("DELETE FROM srp_challenges WHERE expires_at_ms <= ?1", now_ms));
+    out.sessions = SEALMAIL_TRY(remove(
+        "DELETE FROM sessions WHERE access_expires_ms <= ?1 AND refresh_expires_ms <= ?1", now_ms));
+    out.failures = SEALMAIL_TRY(
+        remove("DELETE FROM failures WHERE last_failure_ms < ?1", now_ms - failure_window_ms));
+    out.invites = SEALMAIL_TRY(remove("DELETE FROM invites WHERE expires_at_ms <= ?1", now_ms));
+    return out;
+  });
+}
+
 // ---- Invites
 
 Status SqliteStore::create_invite(const Invite& invite) {

@@ -97,6 +97,7 @@ class SqliteStore final : public Store {
   Status create_invite(const Invite& invite) override;
   Status take_invite(std::string_view code_hash, std::string_view address, int64_t now_ms) override;
   Result<std::string> server_secret(std::string_view name, std::string_view candidate) override;
+  Result<Pruned> prune(int64_t now_ms, int64_t failure_window_ms) override;
 
  private:
   SqliteStore(std::filesystem::path file, const SqliteOptions& options, Connection writer,
