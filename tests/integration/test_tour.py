@@ -130,6 +130,31 @@ class TourTest(unittest.TestCase):
                                     alice_phrase):
                     self.assertNotIn(secret_text.encode(), data, path)
 
+    def test_a_totp_code_works_once_across_two_server_processes(self):
+        """Two `sealmail server` processes on one store; two clients race one code at them."""
+        store = self.server.dir / "data" / "sealmail.db"
+        second = SealmailServer(self, config_overrides={("store", "url"): f'"sqlite:{store}"'})
+        second.start()
+        host, port = second.endpoints["api"]
+        self.create("dave@example.test", "dave's long password")
+        secret, step = self.enable_totp()
+        self.sealmail("logout")
+        other_home = pathlib.Path(tempfile.mkdtemp(prefix="sealmail-home-"))
+        self.addCleanup(shutil.rmtree, other_home, ignore_errors=True)
+        code, _ = self.fresh_code(secret, after_step=step)
+        logins = []
+        for home, url in ((self.home, self.url), (other_home, f"https://{host}:{port}")):
+            env = dict(self.env, SEALMAIL_HOME=str(home))
+            logins.append(subprocess.Popen(
+                [SEALMAIL, "login", "dave@example.test", "--server", url],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                env=env))
+        results = [p.communicate(f"dave's long password\n{code}\n", timeout=60) for p in logins]
+        codes = [p.returncode for p in logins]
+        self.assertEqual(sorted(codes), [0, 1], results)
+        loser = results[codes.index(1)]
+        self.assertIn("already used", loser[1])
+
     def test_secrets_are_refused_in_argv_and_files_are_private(self):
         self.create("carol@example.test", "carol's long password")
         for path in self.home.rglob("*"):
