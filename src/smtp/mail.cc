@@ -15,22 +15,8 @@ void Session::cmd_mail(std::string_view args) {
   if (in_transaction()) return error(503, "5.5.1", "Nested MAIL command");
   if (!istarts_with(args, "FROM:")) return error(501, "5.5.2", "Syntax: MAIL FROM:<address>");
   std::string_view rest = trim(args.substr(5));
-  size_t close = rest.find('>');
-  if (rest.empty() || rest.front() != '<' || close == std::string_view::npos)
-    return error(501, "5.5.2", "Syntax: MAIL FROM:<address>");
-  // A quoted local part may hold '>' — find the '>' that ends the path outside quotes.
-  bool quoted = false;
-  for (size_t i = 1; i < rest.size(); ++i) {
-    if (rest[i] == '\\' && quoted) {
-      ++i;
-      continue;
-    }
-    if (rest[i] == '"') quoted = !quoted;
-    if (rest[i] == '>' && !quoted) {
-      close = i;
-      break;
-    }
-  }
+  size_t close = rest.empty() || rest.front() != '<' ? std::string_view::npos : path_end(rest);
+  if (close == std::string_view::npos) return error(501, "5.5.2", "Syntax: MAIL FROM:<address>");
   std::string_view path = rest.substr(0, close + 1);
   std::string_view param_text = rest.substr(close + 1);
   if (!param_text.empty() && param_text.front() != ' ')

@@ -215,4 +215,17 @@ bool is_xtext(std::string_view text) {
   return true;
 }
 
+size_t path_end(std::string_view text) {
+  bool quoted = false;
+  for (size_t i = 1; i < text.size(); ++i) {
+    if (text[i] == '\\' && quoted) {
+      ++i;
+      continue;
+    }
+    if (text[i] == '"') quoted = !quoted;
+    if (text[i] == '>' && !quoted) return i;
+  }
+  return std::string_view::npos;
+}
+
 }  // namespace sealmail::smtp

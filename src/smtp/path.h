@@ -37,6 +37,10 @@ struct Mailbox {
 // kUnsupported for non-ASCII bytes when `smtputf8` is false (reply 553 5.6.7).
 Result<Mailbox> parse_path(std::string_view path, bool smtputf8);
 
+// In `text` that starts with '<', the index of the '>' that closes the path — outside a quoted
+// local part, which may hold '>' — or npos when there is none.
+size_t path_end(std::string_view text);
+
 // RFC 3461 §4 xtext: "+" followed by two upper-case hex digits, or a printable ASCII byte other
 // than '+' and '='. Used for ENVID and ORCPT.
 bool is_xtext(std::string_view text);

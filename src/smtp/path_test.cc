@@ -108,5 +108,14 @@ TEST(Xtext, Table) {
   EXPECT_FALSE(is_xtext("\xC3\xA9"));
 }
 
+TEST(PathEnd, FindsTheClosingBracketOutsideQuotes) {
+  EXPECT_EQ(path_end("<a@b> SIZE=1"), 4u);
+  EXPECT_EQ(path_end("<\"a>b\"@c> X"), 8u);
+  EXPECT_EQ(path_end("<\"a\\\">\"@c>"), 9u);
+  EXPECT_EQ(path_end("<>"), 1u);
+  EXPECT_EQ(path_end("<a@b"), std::string_view::npos);
+  EXPECT_EQ(path_end("<\"a>@b"), std::string_view::npos);  // the only '>' is quoted
+}
+
 }  // namespace
 }  // namespace sealmail::smtp

@@ -41,20 +41,7 @@ void Session::cmd_rcpt(std::string_view args) {
   if (bdat_used_) return error(503, "5.5.1", "RCPT after BDAT");
   if (!istarts_with(args, "TO:")) return error(501, "5.5.2", "Syntax: RCPT TO:<address>");
   std::string_view rest = trim(args.substr(3));
-  if (rest.empty() || rest.front() != '<') return error(501, "5.5.2", "Syntax: RCPT TO:<address>");
-  size_t close = std::string_view::npos;
-  bool quoted = false;
-  for (size_t i = 1; i < rest.size(); ++i) {
-    if (rest[i] == '\\' && quoted) {
-      ++i;
-      continue;
-    }
-    if (rest[i] == '"') quoted = !quoted;
-    if (rest[i] == '>' && !quoted) {
-      close = i;
-      break;
-    }
-  }
+  size_t close = rest.empty() || rest.front() != '<' ? std::string_view::npos : path_end(rest);
   if (close == std::string_view::npos) return error(501, "5.5.2", "Syntax: RCPT TO:<address>");
   std::string_view path = rest.substr(0, close + 1);
   std::string_view param_text = rest.substr(close + 1);
