@@ -1,7 +1,6 @@
 // `sealmail domain …` and `sealmail user …`: administration on the server machine, straight
 // on the store named by the server's config (no API, no login: whoever can read the config and
 // the data folder administers the server).
-#include <chrono>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -10,6 +9,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "base/clock.h"
 #include "auth/token.h"
 #include "base/ascii.h"
 #include "base/config.h"
@@ -34,12 +34,6 @@ Result<Admin> open_admin(const std::string& config_path) {
   admin.config = SEALMAIL_TRY(load_config(config_path));
   admin.store = SEALMAIL_TRY(server::open_configured_store(admin.config));
   return admin;
-}
-
-int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 std::string iso_date(int64_t ms) {
@@ -75,7 +69,7 @@ Status issue_code(Admin& admin, const std::string& prefix, const std::string& ad
   SEALMAIL_RETURN_IF_ERROR(admin.store->create_invite(store::Invite{
       .code_hash = auth::token_hash(prefix + code),
       .address = address,
-      .expires_at_ms = now_ms() + lifetime.count()}));
+      .expires_at_ms = unix_time_ms() + lifetime.count()}));
   std::cout << code << "\n";
   std::cerr << what << (address.empty() ? "" : " for " + address) << ", valid for " << expires
             << "\n";

@@ -1,6 +1,5 @@
 #include "client/account.h"
 
-#include <chrono>
 #include <utility>
 
 #include <nlohmann/json.hpp>
@@ -9,6 +8,7 @@
 #include "auth/token.h"
 #include "base/ascii.h"
 #include "base/base64.h"
+#include "base/clock.h"
 #include "client/records_json.h"
 #include "pgp/key_list.h"
 #include "pgp/recovery.h"
@@ -20,12 +20,6 @@ using Json = nlohmann::json;
 
 constexpr char kServerNotProven[] =
     "the server could not prove it knows the password verifier; not logging in";
-
-int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 Result<std::string> checked_address(std::string_view address) {
   std::string lower = ascii_lowercase(address);
@@ -98,7 +92,7 @@ Result<NewAccountDocuments> new_account_documents(std::string_view address,
   SEALMAIL_RETURN_IF_ERROR(pgp::unlock_address(ring, keys.account, keys.address));
   const std::string& fingerprint = keys.address.public_key.info().fingerprint;
   pgp::KeyList list{
-      .address = keys.address.address, .fingerprints = {fingerprint}, .created_ms = now_ms()};
+      .address = keys.address.address, .fingerprints = {fingerprint}, .created_ms = unix_time_ms()};
   std::string key_list = SEALMAIL_TRY(pgp::sign_key_list(ring, list, fingerprint));
   Json key_list_doc = Json::parse(key_list, nullptr, /*allow_exceptions=*/false);
   if (!key_list_doc.is_object()) return make_error(Errc::kInternal, "key list is not JSON");

@@ -23,6 +23,7 @@
 #include <thread>
 #include <vector>
 
+#include "base/clock.h"
 #include "base/log.h"
 #include "base/random.h"
 #include "http/engine.h"
@@ -64,7 +65,7 @@ Result<std::shared_ptr<api::ApiContext>> api_context(const Config& config, store
   std::string secret = SEALMAIL_TRY(store.server_secret("unknown-user-srp", random_bytes(32)));
   return std::make_shared<api::ApiContext>(api::ApiContext{.store = store,
                                                            .config = config,
-                                                           .now_ms = api::system_now_ms,
+                                                           .now_ms = unix_time_ms,
                                                            .srp = auth::SrpParams{},
                                                            .unknown_user_secret = secret});
 }
@@ -86,10 +87,7 @@ void redirect_stderr_to(const std::filesystem::path& log_file) {
 constexpr std::chrono::minutes kPruneInterval{10};
 
 void prune(store::Store& store, const Config& config) {
-  int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                    std::chrono::system_clock::now().time_since_epoch())
-                    .count();
-  auto pruned = store.prune(now, config.accounts.login_failure_window.count());
+  auto pruned = store.prune(unix_time_ms(), config.accounts.login_failure_window.count());
   if (!pruned.ok()) {
     spdlog::warn("housekeeping: {}", pruned.error().describe());
     return;

@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <chrono>
 #include <cstdint>
 #include <limits>
 #include <set>
@@ -14,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "base/clock.h"
 #include "store/store_test_backends.h"
 
 namespace sealmail::store {
@@ -22,12 +22,6 @@ namespace {
 using testing::Backend;
 using testing::StoreLocation;
 using testing::TempDir;
-
-int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 class StoreTest : public ::testing::TestWithParam<Backend> {
  protected:
@@ -184,10 +178,10 @@ TEST_P(StoreTest, EventsKeepKindPayloadBytesAndTime) {
   AccountId id = account("karl@example.org");
   std::string every_byte;
   for (int i = 0; i < 256; ++i) every_byte.push_back(static_cast<char>(i));
-  int64_t before = now_ms();
+  int64_t before = unix_time_ms();
   append(id, "message.created", every_byte);
   append(id, "message.deleted", "");
-  int64_t after = now_ms();
+  int64_t after = unix_time_ms();
 
   auto events = all_events(*store_, id);
   ASSERT_EQ(events.size(), 2u);

@@ -9,7 +9,6 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -17,18 +16,13 @@
 #include <thread>
 #include <vector>
 
+#include "base/clock.h"
 #include "store/store.h"
 #include "store/store_test_backends.h"
 
 namespace sealmail::store::testing {
 
 inline constexpr int kRacers = 8;  // threads in race()
-
-inline int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // Hashes and secrets are bytes, not text: every test value carries a NUL and a high byte.
 inline std::string bytes(std::string_view tag) {

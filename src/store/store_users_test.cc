@@ -22,7 +22,7 @@ class StoreUsersTest : public StoreUsersFixture {};
 // ---- domains
 
 TEST_P(StoreUsersTest, DomainsAreListedInNameOrderAndFoundIgnoringCase) {
-  int64_t before = now_ms();
+  int64_t before = unix_time_ms();
   ASSERT_TRUE(store_->add_domain("mail.example.org").ok());
   ASSERT_TRUE(store_->add_domain("example.com").ok());
   auto domains = store_->list_domains();
@@ -31,7 +31,7 @@ TEST_P(StoreUsersTest, DomainsAreListedInNameOrderAndFoundIgnoringCase) {
   EXPECT_EQ((*domains)[0].name, "example.com");
   EXPECT_EQ((*domains)[1].name, "mail.example.org");
   EXPECT_GE((*domains)[0].created_at_ms, before);
-  EXPECT_LE((*domains)[0].created_at_ms, now_ms());
+  EXPECT_LE((*domains)[0].created_at_ms, unix_time_ms());
 
   auto found = store_->find_domain("Mail.EXAMPLE.org");
   ASSERT_TRUE(found.ok()) << found.error().describe();
@@ -57,7 +57,7 @@ TEST_P(StoreUsersTest, BadOrDuplicateDomainsAreRefused) {
 // ---- users
 
 TEST_P(StoreUsersTest, CreatedUserKeepsEveryField) {
-  int64_t before = now_ms();
+  int64_t before = unix_time_ms();
   AccountRecord record = account_record("Alice@Example.org");
   record.id = AccountId{999};  // ignored
   record.created_at_ms = 5;    // ignored
@@ -65,7 +65,7 @@ TEST_P(StoreUsersTest, CreatedUserKeepsEveryField) {
   primary.created_at_ms = 5;
   auto id = store_->create_user(record, primary);
   ASSERT_TRUE(id.ok()) << id.error().describe();
-  int64_t after = now_ms();
+  int64_t after = unix_time_ms();
 
   auto got = store_->get_account(*id);
   ASSERT_TRUE(got.ok()) << got.error().describe();

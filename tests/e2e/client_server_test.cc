@@ -22,6 +22,7 @@
 
 #include "auth/totp.h"
 #include "base/base64.h"
+#include "base/clock.h"
 #include "base/config.h"
 #include "base/hex.h"
 #include "client/account.h"
@@ -69,7 +70,7 @@ class Server {
     auto context = std::make_shared<server::api::ApiContext>(
         server::api::ApiContext{.store = *store_,
                                 .config = config_,
-                                .now_ms = server::api::system_now_ms,
+                                .now_ms = unix_time_ms,
                                 .srp = auth::SrpParams{},
                                 .unknown_user_secret = std::string(32, 's')});
     auto router = std::make_shared<http::Router>();

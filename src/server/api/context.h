@@ -21,14 +21,11 @@ namespace sealmail::server::api {
 struct ApiContext {
   store::Store& store;
   const Config& config;
-  std::function<int64_t()> now_ms;  // Unix time in milliseconds
+  std::function<int64_t()> now_ms;  // Unix time in milliseconds: unix_time_ms, or a test clock
   // The group and hash of verifiers made for unknown addresses (real users' come from their
   // signup and may differ).
   auth::SrpParams srp;
   std::string unknown_user_secret;  // 32 random bytes
 };
-
-// Wall-clock milliseconds, for ApiContext::now_ms outside tests.
-int64_t system_now_ms();
 
 }  // namespace sealmail::server::api

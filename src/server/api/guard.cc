@@ -31,12 +31,6 @@ int64_t backoff_ms(const ApiContext& ctx, int64_t count, uint32_t allowed) {
 
 }  // namespace
 
-int64_t system_now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 Step<store::SessionRecord> authenticate(ApiContext& ctx, const http::Request& request,
                                         std::initializer_list<std::string_view> scopes) {
   auto header = request.header("Authorization");

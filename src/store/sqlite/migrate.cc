@@ -1,7 +1,8 @@
 #include "store/sqlite/migrate.h"
 
-#include <chrono>
 #include <string>
+
+#include "base/clock.h"
 
 namespace sealmail::store::sqlite {
 namespace {
@@ -11,12 +12,6 @@ void check_sequence(std::span<const Migration> migrations) {
   for (size_t i = 0; i < migrations.size(); ++i) {
     SEALMAIL_CHECK(migrations[i].version == static_cast<int>(i) + 1);
   }
-}
-
-int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 Error newer_than_known(int found, int known) {
@@ -96,7 +91,7 @@ Result<int> migrate(Connection& db, int target, std::span<const Migration> migra
     }
     Statement record = SEALMAIL_TRY(db.prepare(
         "INSERT INTO schema_migrations (version, name, applied_at_ms) VALUES (?1, ?2, ?3)"));
-    record.bind(1, migration.version).bind_text(2, migration.name).bind(3, now_ms());
+    record.bind(1, migration.version).bind_text(2, migration.name).bind(3, unix_time_ms());
     SEALMAIL_RETURN_IF_ERROR(record.run());
     SEALMAIL_RETURN_IF_ERROR(txn.commit());
     current = migration.version;

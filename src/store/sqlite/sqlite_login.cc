@@ -463,7 +463,7 @@ Result<std::string> SqliteStore::server_secret(std::string_view name, std::strin
       Statement insert =
           SEALMAIL_TRY(db.prepare("INSERT INTO server_secrets (name, value, created_at_ms) "
                                   "VALUES (?1, ?2, ?3) ON CONFLICT (name) DO NOTHING"));
-      insert.bind_text(1, name).bind_blob(2, candidate).bind(3, now_ms());
+      insert.bind_text(1, name).bind_blob(2, candidate).bind(3, unix_time_ms());
       SEALMAIL_RETURN_IF_ERROR(insert.run());
     }
     Statement select = SEALMAIL_TRY(db.prepare("SELECT value FROM server_secrets WHERE name = ?1"));

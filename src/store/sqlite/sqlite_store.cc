@@ -104,7 +104,7 @@ Result<Cursor> SqliteStore::append_event(AccountId account, std::string_view kin
         writer_.prepare("INSERT INTO events (account_id, cursor, kind, payload, created_at_ms) "
                         "VALUES (?1, ?2, ?3, ?4, ?5)"));
     insert.bind(1, account.value).bind(2, cursor).bind_text(3, kind).bind_blob(4, payload);
-    insert.bind(5, now_ms());
+    insert.bind(5, unix_time_ms());
     SEALMAIL_RETURN_IF_ERROR(insert.run());
   }
   SEALMAIL_RETURN_IF_ERROR(txn.commit());

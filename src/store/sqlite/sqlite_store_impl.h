@@ -6,22 +6,15 @@
 // Thread-safety: as sqlite_store.h; with_writer holds writer_mutex_ for the whole transaction.
 #pragma once
 
-#include <chrono>
 #include <cstdint>
 #include <mutex>
 #include <optional>
 #include <utility>
 
+#include "base/clock.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace sealmail::store::sqlite {
-
-// Unix time in milliseconds, from this process's clock.
-inline int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 inline Error no_such_account() { return make_error(Errc::kNotFound, "no such account"); }
 

@@ -164,7 +164,7 @@ Status SqliteStore::add_domain(std::string_view name) {
   return with_writer([&](Connection& db) -> Status {
     Statement insert =
         SEALMAIL_TRY(db.prepare("INSERT INTO domains (name, created_at_ms) VALUES (?1, ?2)"));
-    insert.bind_text(1, name).bind(2, now_ms());
+    insert.bind_text(1, name).bind(2, unix_time_ms());
     return insert.run();
   });
 }
@@ -204,7 +204,7 @@ Result<AccountId> SqliteStore::create_user(const AccountRecord& account,
     return make_error(Errc::kInvalidArgument, "the primary address is not the account's");
   }
   return with_writer([&](Connection& db) -> Result<AccountId> {
-    const int64_t now = now_ms();
+    const int64_t now = unix_time_ms();
     AccountId id = SEALMAIL_TRY(insert_account(db, account, now));
     SEALMAIL_RETURN_IF_ERROR(insert_address(db, id, primary, now));
     return id;
@@ -324,7 +324,7 @@ Status SqliteStore::add_address(const AddressRecord& address) {
   SEALMAIL_RETURN_IF_ERROR(internal::check_address_record(address));
   return with_writer([&](Connection& db) -> Status {
     SEALMAIL_RETURN_IF_ERROR(require_account(db, address.account));
-    return insert_address(db, address.account, address, now_ms());
+    return insert_address(db, address.account, address, unix_time_ms());
   });
 }
 
