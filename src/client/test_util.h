@@ -17,30 +17,11 @@
 #include <boost/asio/io_context.hpp>
 
 #include "base/check.h"
+#include "base/testing/temp_dir.h"
 
 namespace sealmail::client::testing {
 
-// A directory under $TMPDIR removed with its contents on destruction.
-class TempDir {
- public:
-  TempDir() {
-    const char* base = std::getenv("TMPDIR");
-    std::string pattern =
-        std::string(base != nullptr && *base != '\0' ? base : "/tmp") + "/sealmail-client-XXXXXX";
-    SEALMAIL_CHECK(::mkdtemp(pattern.data()) != nullptr);
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
+using ::sealmail::testing::TempDir;
 
 // An io_context run by `threads` threads until destruction.
 class IoThreads {

@@ -14,7 +14,6 @@
 
 #include <cerrno>
 #include <cstdio>
-#include <cstdlib>
 #include <fstream>
 #include <future>
 
@@ -303,18 +302,6 @@ std::string TestClient::peer_fingerprint() const {
   std::string out = fingerprint(cert);
   X509_free(cert);
   return out;
-}
-
-TempDir::TempDir() {
-  const char* base = std::getenv("TMPDIR");
-  std::string pattern = std::string(base != nullptr ? base : "/tmp") + "/sealmail-net-XXXXXX";
-  SEALMAIL_CHECK(::mkdtemp(pattern.data()) != nullptr);
-  path_ = pattern;
-}
-
-TempDir::~TempDir() {
-  std::error_code ignored;
-  std::filesystem::remove_all(path_, ignored);
 }
 
 std::string file_fingerprint(const std::filesystem::path& cert_pem) {

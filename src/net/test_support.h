@@ -24,6 +24,7 @@
 
 #include "net/engine.h"
 #include "net/listener.h"
+#include "base/testing/temp_dir.h"
 
 namespace sealmail::net::testing {
 
@@ -159,16 +160,7 @@ class TestClient {
   bool eof_ = false;
 };
 
-// A directory under $TMPDIR removed with its contents on destruction.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
+using ::sealmail::testing::TempDir;
 
 // SHA-256 of the first certificate in a PEM file, hex; "" if unreadable.
 std::string file_fingerprint(const std::filesystem::path& cert_pem);

@@ -1,6 +1,5 @@
 #include "store/store_test_backends.h"
 
-#include <stdlib.h>
 
 #include <string>
 #include <system_error>
@@ -9,17 +8,6 @@
 #include "store/sqlite/db.h"
 
 namespace sealmail::store::testing {
-
-TempDir::TempDir() {
-  std::string pattern = (std::filesystem::temp_directory_path() / "sealmail-store-XXXXXX").string();
-  SEALMAIL_CHECK(mkdtemp(pattern.data()) != nullptr);
-  path_ = pattern;
-}
-
-TempDir::~TempDir() {
-  std::error_code ec;
-  std::filesystem::remove_all(path_, ec);
-}
 
 namespace {
 

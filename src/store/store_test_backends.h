@@ -1,5 +1,5 @@
-// store_test_backends.h — the backends the behavioural Store suite runs against, and a temp
-// directory for tests. Adding the PostgreSQL backend to every suite means adding one entry to
+// store_test_backends.h — the backends the behavioural Store suite runs against (temp
+// directories come from base/testing/temp_dir.h). Adding the PostgreSQL backend to every suite means adding one entry to
 // all_backends(). Test-only.
 //
 // Thread-safety: none needed (used from the test's main thread).
@@ -12,21 +12,11 @@
 #include <vector>
 
 #include "base/result.h"
+#include "base/testing/temp_dir.h"
 
 namespace sealmail::store::testing {
 
-// A directory under $TMPDIR, removed with everything in it on destruction.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
+using ::sealmail::testing::TempDir;
 
 // What open_store needs to reach one database.
 struct StoreLocation {

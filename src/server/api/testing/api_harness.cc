@@ -1,6 +1,5 @@
 #include "server/api/testing/api_harness.h"
 
-#include <cstdlib>
 
 #include "auth/srp.h"
 #include "base/ascii.h"
@@ -11,18 +10,6 @@
 #include "server/api/api.h"
 
 namespace sealmail::server::api::testing {
-
-ScratchDir::ScratchDir() {
-  const char* tmp = std::getenv("TMPDIR");
-  path_ = std::filesystem::path(tmp && *tmp ? tmp : "/tmp") /
-          ("sealmail-api-test-" + random_token_hex(8));
-  std::filesystem::create_directories(path_);
-}
-
-ScratchDir::~ScratchDir() {
-  std::error_code ignored;
-  std::filesystem::remove_all(path_, ignored);
-}
 
 std::string Reply::error_code() const {
   if (!body.is_object() || !body.contains("error")) return "";

@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/config.h"
+#include "base/testing/temp_dir.h"
 #include "http/request.h"
 #include "http/router.h"
 #include "pgp/key.h"
@@ -27,17 +28,6 @@ namespace sealmail::server::api::testing {
 using Json = nlohmann::json;
 
 inline constexpr std::string_view kDomain = "example.test";
-
-// A directory under $TMPDIR, removed on destruction.
-class ScratchDir {
- public:
-  ScratchDir();
-  ~ScratchDir();
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
 
 struct Reply {
   int status = 0;
@@ -112,7 +102,7 @@ class ApiTest : public ::testing::Test {
 
   std::shared_ptr<std::atomic<int64_t>> clock_ =
       std::make_shared<std::atomic<int64_t>>(1'800'000'000'000);
-  ScratchDir dir_;
+  ::sealmail::testing::TempDir dir_;
   Config config_;
   std::unique_ptr<ApiServer> server_;
 };
