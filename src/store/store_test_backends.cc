@@ -1,10 +1,7 @@
 #include "store/store_test_backends.h"
 
-
 #include <string>
-#include <system_error>
 
-#include "base/check.h"
 #include "store/sqlite/db.h"
 
 namespace sealmail::store::testing {
