@@ -7,7 +7,6 @@
 #include <memory>
 #include <string>
 
-#include <fmt/chrono.h>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -119,18 +118,8 @@ void print_phrase(const pgp::RecoveryPhrase& phrase) {
 }
 
 // Runs `body`; any error becomes "sealmail: REASON" and exit code 1.
-template <typename Body>
-void run(int& exit_code, Body body) {
-  Status s = body();
-  exit_code = s.ok() ? 0 : fail(s.error().message);
-}
-
 void add_address_option(CLI::App* cmd, ClientOptions& o) {
   cmd->add_option("--address", o.address, "The logged-in account to use (default: the last)");
-}
-
-std::string when(int64_t ms) {
-  return fmt::format("{:%Y-%m-%d %H:%M}", fmt::gmtime(static_cast<std::time_t>(ms / 1000)));
 }
 
 void add_account_command(CLI::App& app, int& exit_code, std::shared_ptr<ClientOptions> o) {
@@ -483,7 +472,7 @@ void add_sessions_command(CLI::App& app, int& exit_code, std::shared_ptr<ClientO
                          {"current", s.current}});
         } else {
           std::cout << fmt::format("{} {:<1} {}  last used {}  {}\n", s.id, s.current ? "*" : "",
-                                   when(s.created_ms), when(s.last_used_ms), s.client);
+                                   utc_minute(s.created_ms), utc_minute(s.last_used_ms), s.client);
         }
       }
       if (o->json) std::cout << out.dump(2) << "\n";

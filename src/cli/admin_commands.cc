@@ -5,7 +5,6 @@
 #include <memory>
 #include <string>
 
-#include <fmt/chrono.h>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -36,21 +35,13 @@ Result<Admin> open_admin(const std::string& config_path) {
   return admin;
 }
 
-std::string iso_date(int64_t ms) {
-  return fmt::format("{:%Y-%m-%d %H:%M}",
-                     fmt::gmtime(static_cast<std::time_t>(ms / 1000)));
-}
-
 // Runs `body` with the opened store; any error becomes "sealmail: REASON" and exit code 1.
 template <typename Body>
 void with_admin(const std::shared_ptr<std::string>& config_path, int& exit_code, Body body) {
-  auto admin = open_admin(*config_path);
-  if (!admin.ok()) {
-    exit_code = fail(admin.error().message);
-    return;
-  }
-  Status s = body(*admin);
-  exit_code = s.ok() ? 0 : fail(s.error().message);
+  run(exit_code, [&]() -> Status {
+    Admin admin = SEALMAIL_TRY(open_admin(*config_path));
+    return body(admin);
+  });
 }
 
 Result<store::AccountRecord> account_of(Admin& admin, const std::string& address) {
@@ -144,7 +135,7 @@ void add_user_commands(CLI::App& app, int& exit_code,
         } else {
           std::cout << fmt::format("{:<40} {:<10} {:<9} {} address(es), since {}\n", a.address,
                                    a.plan, a.disabled ? "disabled" : "active", addresses.size(),
-                                   iso_date(a.created_at_ms));
+                                   utc_minute(a.created_at_ms));
         }
       }
       if (*json) std::cout << out.dump(2) << "\n";

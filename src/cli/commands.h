@@ -6,6 +6,11 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cstdint>
+#include <string>
+
+#include "base/result.h"
+
 namespace sealmail::cli {
 
 void add_init_command(CLI::App& app, int& exit_code);
@@ -19,5 +24,15 @@ std::string default_config_path();
 
 // Prints "sealmail: MESSAGE" to stderr and returns 1.
 int fail(const std::string& message);
+
+// Runs a command's body: ok → exit code 0; an error → "sealmail: REASON" and 1.
+template <typename Body>
+void run(int& exit_code, Body body) {
+  Status s = body();
+  exit_code = s.ok() ? 0 : fail(s.error().message);
+}
+
+// Unix milliseconds as "2026-11-24 22:35" (UTC), for listings.
+std::string utc_minute(int64_t unix_ms);
 
 }  // namespace sealmail::cli

@@ -1,5 +1,7 @@
 // The `sealmail` command: one binary for the server, its administration and the client.
 #include <CLI/CLI.hpp>
+#include <fmt/chrono.h>
+#include <fmt/format.h>
 
 #include <iostream>
 
@@ -10,6 +12,10 @@ namespace sealmail::cli {
 int fail(const std::string& message) {
   std::cerr << "sealmail: " << message << "\n";
   return 1;
+}
+
+std::string utc_minute(int64_t unix_ms) {
+  return fmt::format("{:%Y-%m-%d %H:%M}", fmt::gmtime(static_cast<std::time_t>(unix_ms / 1000)));
 }
 
 }  // namespace sealmail::cli
