@@ -172,6 +172,13 @@ std::string srp_unknown_user_verifier(const SrpParams& params, std::string_view 
   return std::string(view(internal::srp_pad(params, v)));
 }
 
+Status check_verifier(const SrpParams& params, std::string_view verifier) {
+  return guarded([&]() -> Status {
+    SEALMAIL_RETURN_IF_ERROR(decode_verifier(params, verifier));
+    return ok_status();
+  });
+}
+
 Result<SrpServerChallenge> srp_server_challenge(const SrpParams& params, std::string_view verifier,
                                                 std::string_view fixed_b) {
   return guarded([&]() -> Result<SrpServerChallenge> {

@@ -78,6 +78,10 @@ Result<std::string> srp_verifier(const SrpParams& params, std::string_view ident
 // does. Nobody knows a password for it.
 std::string srp_unknown_user_verifier(const SrpParams& params, std::string_view seed);
 
+// kInvalidArgument unless `verifier` is modulus_bytes long and 0 < v < N: what a server checks
+// when a client uploads one (srp_server_challenge refuses the same ones).
+Status check_verifier(const SrpParams& params, std::string_view verifier);
+
 // What the server keeps between its two steps (b, B) and sends (B).
 struct SrpServerChallenge {
   Sensitive b;    // the secret ephemeral, big-endian

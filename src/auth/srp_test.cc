@@ -369,5 +369,17 @@ TEST(SrpTest, UnknownUserVerifierIsStableValidAndUnusable) {
             Errc::kPermissionDenied);
 }
 
+TEST(SrpTest, CheckVerifierAcceptsGroupElementsOnly) {
+  SrpParams params;
+  auto v = srp_verifier(params, "alice@example.org", "secret", "salt-salt-salt-s");
+  ASSERT_TRUE(v.ok());
+  EXPECT_TRUE(check_verifier(params, *v).ok());
+  std::string n = srp_modulus(params);
+  EXPECT_EQ(check_verifier(params, std::string(n.size(), '\0')).error().code,
+            Errc::kInvalidArgument);
+  EXPECT_EQ(check_verifier(params, n).error().code, Errc::kInvalidArgument);
+  EXPECT_EQ(check_verifier(params, v->substr(1)).error().code, Errc::kInvalidArgument);
+}
+
 }  // namespace
 }  // namespace sealmail::auth

@@ -34,7 +34,7 @@ Step<store::Credentials> credentials_field(const Json& body, std::string_view fi
     return bad_request(where + ".salt: shorter than 16 bytes");
   }
   out.srp_verifier = SEALMAIL_API_TRY(bytes_field(auth, "verifier", 512));
-  if (!auth::srp_server_challenge(*params, out.srp_verifier).ok()) {
+  if (!auth::check_verifier(*params, out.srp_verifier).ok()) {
     return bad_request(where + ".verifier: not a valid verifier for " + out.srp);
   }
   out.kdf = SEALMAIL_API_TRY(text_field(auth, "kdf", 64));
