@@ -3,11 +3,13 @@
 
 Two rules (docs/architecture.md):
 1. A C library's header is included only in its adapter folder:
-   rnp/ → src/pgp, gmime/ → src/mime, unbound.h → src/dns, sqlite3.h → src/store/sqlite,
+   rnp/ → src/pgp, gmime/ → src/mime, unbound.h → src/dns, opendkim/ → src/dkim,
+   opendmarc/ → src/dmarc, sqlite3.h → src/store/sqlite,
    libpq-fe.h and pqxx/ → src/store/postgres. Tests, benchmarks and fuzzers outside src/ may
    include them (to drive a baseline or a peer).
 2. A folder under src/ includes only headers of its own folder and of the folders below it:
-   base ← net, dns, pgp, auth, mime, store ← smtp, imap, http ← server, client ← bridge, cli.
+   base ← net, dns, pgp, auth, mime, store ← spf, dkim, dmarc, smtp, imap, http ← server, client
+   ← bridge, cli.
 """
 import pathlib
 import re
@@ -17,6 +19,8 @@ ADAPTERS = [
     (re.compile(r"rnp/"), "src/pgp/"),
     (re.compile(r"gmime/"), "src/mime/"),
     (re.compile(r"unbound\.h"), "src/dns/"),
+    (re.compile(r"opendkim/"), "src/dkim/"),
+    (re.compile(r"opendmarc/"), "src/dmarc/"),
     (re.compile(r"sqlite3\.h"), "src/store/sqlite/"),
     (re.compile(r"libpq-fe\.h|pqxx/"), "src/store/postgres/"),
 ]
@@ -24,7 +28,7 @@ ADAPTERS = [
 LAYER = {
     "base": 0,
     "net": 1, "dns": 1, "pgp": 1, "auth": 1, "mime": 1, "store": 1,
-    "smtp": 2, "imap": 2, "http": 2,
+    "spf": 2, "dkim": 2, "dmarc": 2, "smtp": 2, "imap": 2, "http": 2,
     "server": 3, "client": 3,
     "bridge": 4, "cli": 4,
 }
