@@ -57,6 +57,7 @@ struct AddressRecord {
 struct Domain {
   std::string name;  // lower-case DNS name
   int64_t created_at_ms = 0;
+  std::string catch_all;  // folded address receiving mail for unknown local parts; "" = none
 };
 
 // One login session. Tokens are stored as SHA-256 hashes; the clear tokens exist only in the
@@ -99,6 +100,36 @@ struct Invite {
   std::string code_hash;  // SHA-256 of the code
   std::string address;    // empty: any address on a hosted domain
   int64_t expires_at_ms = 0;
+};
+
+// Another name for an existing address.
+struct Alias {
+  std::string alias;   // as given
+  std::string target;  // the target address, folded
+  int64_t created_at_ms = 0;
+};
+
+// One copy of a message in one account. The three byte strings are OpenPGP and opaque to the
+// server (docs/formats/messages.md, docs/formats/summary.md): never plaintext mail.
+struct MessageRecord {
+  AccountId account;
+  std::string id;           // 16 lower-case hex digits, random; unique within the account
+  std::string address;      // the address it was delivered to, folded
+  std::string folder;       // "inbox", "spam"
+  int64_t flags = 0;
+  int64_t size = 0;         // bytes counted against the quota (the three parts below)
+  int64_t received_at_ms = 0;
+  std::string key_packets;  // binary PKESK/SKESK packets, concatenated
+  std::string data_packet;  // one binary SEIPD packet; empty in listings
+  std::string summary;      // binary OpenPGP message whose plaintext is the summary JSON
+};
+
+// A message to store for each of its recipients' accounts, all or none.
+struct Delivery {
+  std::vector<MessageRecord> copies;
+  // Per copy: the account's storage limit in bytes (0 = unlimited), checked against the
+  // account's use inside the transaction.
+  std::vector<int64_t> quota_bytes;
 };
 
 // What Store::prune deleted.

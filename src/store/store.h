@@ -73,6 +73,8 @@ inline constexpr size_t kMaxTokenBytes = 128;
 inline constexpr size_t kMaxLabelBytes = 512;
 // Recovery codes per account.
 inline constexpr size_t kMaxRecoveryCodes = 64;
+// One stored message copy (key packets + data packet + summary).
+inline constexpr size_t kMaxMessageBytes = size_t{256} << 20;
 //
 // Every call below the event log checks its input the same way: an address follows
 // create_account's rules; an id, token or code hash, scope, purpose, plan, failure key, secret
@@ -163,6 +165,38 @@ class Store {
   virtual Status add_address(const AddressRecord& address) = 0;
   // The address record by address (ASCII case folded). kNotFound.
   virtual Result<AddressRecord> find_address(std::string_view address) = 0;
+
+  // Where mail for `address` goes (ASCII case folded): the address itself, else the alias of
+  // that name, else the catch-all of its hosted domain — one snapshot. kNotFound when none.
+  virtual Result<AddressRecord> find_recipient(std::string_view address) = 0;
+
+  // ---- Aliases and catch-all ----------------------------------------------------------------
+  // add_alias: `target` must be an existing address; the alias must not be an address or an
+  // alias already (kAlreadyExists); kNotFound (no target), kInvalidArgument.
+  virtual Status add_alias(std::string_view alias, std::string_view target) = 0;
+  virtual Status remove_alias(std::string_view alias) = 0;  // kNotFound
+  virtual Result<std::vector<Alias>> list_aliases() = 0;    // by alias
+  // `address` empty turns the catch-all off; otherwise it must be an existing address.
+  // kNotFound (no such domain or address).
+  virtual Status set_catch_all(std::string_view domain, std::string_view address) = 0;
+
+  // ---- Messages -----------------------------------------------------------------------------
+  // Stores each delivery — all its copies or none — in ONE durable transaction, with a
+  // "message.created" event per copy (payload: {"id":…,"folder":…}), and returns a status per
+  // delivery: ok, kLimitExceeded (a copy would take its account over quota_bytes), kNotFound
+  // (an account is gone), kAlreadyExists (an id collides), kInvalidArgument. An error of the
+  // call itself (kIo, kUnavailable) means nothing was stored. When this returns, every ok
+  // delivery survives a crash or power cut: callers batch many deliveries into one call so
+  // that they share one fsync (group commit).
+  virtual Result<std::vector<Status>> deliver(const std::vector<Delivery>& deliveries) = 0;
+  // Newest first, `limit` at most, skipping `offset`; data_packet left empty. kNotFound.
+  virtual Result<std::vector<MessageRecord>> list_messages(AccountId account,
+                                                           std::string_view folder,
+                                                           size_t limit, size_t offset) = 0;
+  // The whole copy. kNotFound.
+  virtual Result<MessageRecord> get_message(AccountId account, std::string_view id) = 0;
+  // Bytes of the account's stored messages. kNotFound.
+  virtual Result<int64_t> storage_used(AccountId account) = 0;
 
   // ---- Login sessions -----------------------------------------------------------------------
   // kAlreadyExists (id or a token hash collides), kNotFound (no account). An empty

@@ -68,6 +68,18 @@ class SqliteStore final : public Store {
   Result<std::vector<AddressRecord>> list_addresses(AccountId account) override;
   Status add_address(const AddressRecord& address) override;
   Result<AddressRecord> find_address(std::string_view address) override;
+  Result<AddressRecord> find_recipient(std::string_view address) override;
+
+  // sqlite_messages.cc: aliases, catch-all and stored messages
+  Status add_alias(std::string_view alias, std::string_view target) override;
+  Status remove_alias(std::string_view alias) override;
+  Result<std::vector<Alias>> list_aliases() override;
+  Status set_catch_all(std::string_view domain, std::string_view address) override;
+  Result<std::vector<Status>> deliver(const std::vector<Delivery>& deliveries) override;
+  Result<std::vector<MessageRecord>> list_messages(AccountId account, std::string_view folder,
+                                                   size_t limit, size_t offset) override;
+  Result<MessageRecord> get_message(AccountId account, std::string_view id) override;
+  Result<int64_t> storage_used(AccountId account) override;
 
   // sqlite_login.cc: sessions, SRP challenges, second factor, abuse limits, invites, secrets
   Status create_session(const SessionRecord& session) override;

@@ -45,6 +45,12 @@ AddressRecord address_from_row(const Statement& row) {
                        .created_at_ms = row.column_int64(4)};
 }
 
+Domain domain_from_row(const Statement& row) {
+  return Domain{.name = row.column_text(0),
+                .created_at_ms = row.column_int64(1),
+                .catch_all = row.column_text(2)};
+}
+
 // The one message for a taken address, whichever constraint noticed it.
 Error address_taken_or(Error error) {
   if (error.code != Errc::kAlreadyExists) return error;
@@ -172,12 +178,9 @@ Status SqliteStore::add_domain(std::string_view name) {
 Result<std::vector<Domain>> SqliteStore::list_domains() {
   return with_reader([&](Connection& db) -> Result<std::vector<Domain>> {
     Statement select =
-        SEALMAIL_TRY(db.prepare("SELECT name, created_at_ms FROM domains ORDER BY name"));
+        SEALMAIL_TRY(db.prepare("SELECT name, created_at_ms, catch_all FROM domains ORDER BY name"));
     std::vector<Domain> domains;
-    while (SEALMAIL_TRY(select.step())) {
-      domains.push_back(
-          Domain{.name = select.column_text(0), .created_at_ms = select.column_int64(1)});
-    }
+    while (SEALMAIL_TRY(select.step())) domains.push_back(domain_from_row(select));
     return domains;
   });
 }
@@ -187,10 +190,10 @@ Result<Domain> SqliteStore::find_domain(std::string_view name) {
   std::string folded = ascii_lowercase(name);
   return with_reader([&](Connection& db) -> Result<Domain> {
     Statement select =
-        SEALMAIL_TRY(db.prepare("SELECT name, created_at_ms FROM domains WHERE name = ?1"));
+        SEALMAIL_TRY(db.prepare("SELECT name, created_at_ms, catch_all FROM domains WHERE name = ?1"));
     select.bind_text(1, folded);
     if (!SEALMAIL_TRY(select.step())) return make_error(Errc::kNotFound, "no such domain");
-    return Domain{.name = select.column_text(0), .created_at_ms = select.column_int64(1)};
+    return domain_from_row(select);
   });
 }
 
@@ -325,6 +328,27 @@ Status SqliteStore::add_address(const AddressRecord& address) {
   return with_writer([&](Connection& db) -> Status {
     SEALMAIL_RETURN_IF_ERROR(require_account(db, address.account));
     return insert_address(db, address.account, address, unix_time_ms());
+  });
+}
+
+Result<AddressRecord> SqliteStore::find_recipient(std::string_view address) {
+  if (!internal::check_address(address).ok()) return make_error(Errc::kNotFound, "no such address");
+  std::string key = internal::address_key(address);
+  std::string domain = key.substr(key.rfind('@') + 1);
+  return with_reader([&](Connection& db) -> Result<AddressRecord> {
+    Transaction txn = SEALMAIL_TRY(Transaction::begin(db, Transaction::Kind::kRead));
+    // The address, its alias's target, or the domain's catch-all — the first that exists.
+    Statement select = SEALMAIL_TRY(db.prepare(
+        std::string(kSelectAddress) +
+        "WHERE address_key = ?1 "
+        "OR address_key = (SELECT target_key FROM aliases WHERE alias_key = ?1) "
+        "OR address_key = (SELECT catch_all FROM domains WHERE name = ?2) "
+        "ORDER BY CASE WHEN address_key = ?1 THEN 0 "
+        "WHEN address_key = (SELECT target_key FROM aliases WHERE alias_key = ?1) THEN 1 "
+        "ELSE 2 END LIMIT 1"));
+    select.bind_text(1, key).bind_text(2, domain);
+    if (!SEALMAIL_TRY(select.step())) return make_error(Errc::kNotFound, "no such address");
+    return address_from_row(select);
   });
 }
 

@@ -1,0 +1,257 @@
+// SqliteStore: aliases, catch-all addresses and stored messages.
+#include <algorithm>
+#include <limits>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "base/ascii.h"
+#include "store/internal/rules.h"
+#include "store/sqlite/sqlite_store.h"
+#include "store/sqlite/sqlite_store_impl.h"
+
+namespace sealmail::store::sqlite {
+namespace {
+
+Status check_message(const MessageRecord& message) {
+  const bool hex = std::all_of(message.id.begin(), message.id.end(),
+                               [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+  if (message.id.size() != 16 || !hex) {
+    return make_error(Errc::kInvalidArgument, "a message id is 16 lower-case hex digits");
+  }
+  SEALMAIL_RETURN_IF_ERROR(internal::check_address(message.address));
+  SEALMAIL_RETURN_IF_ERROR(internal::check_token(message.folder, "folder"));
+  if (message.key_packets.empty() || message.data_packet.empty() || message.summary.empty()) {
+    return make_error(Errc::kInvalidArgument, "a message needs key packets, data and a summary");
+  }
+  const size_t bytes =
+      message.key_packets.size() + message.data_packet.size() + message.summary.size();
+  if (bytes > kMaxMessageBytes) return make_error(Errc::kLimitExceeded, "the message is too big");
+  return {};
+}
+
+int64_t stored_size(const MessageRecord& message) {
+  return static_cast<int64_t>(message.key_packets.size() + message.data_packet.size() +
+                              message.summary.size());
+}
+
+// Adds one copy and its event inside the caller's transaction; kLimitExceeded if the account's
+// use would pass `quota` (0 = none).
+Status insert_copy(Connection& db, const MessageRecord& message, int64_t quota, int64_t now) {
+  const int64_t size = stored_size(message);
+  Cursor cursor = 0;
+  {
+    // One statement raises the use, checks the quota and takes the event cursor, so two
+    // writers can never both squeeze under the limit.
+    Statement bump = SEALMAIL_TRY(db.prepare(
+        "UPDATE accounts SET used_bytes = used_bytes + ?2, last_cursor = last_cursor + 1 "
+        "WHERE account_id = ?1 AND (?3 = 0 OR used_bytes + ?2 <= ?3) RETURNING last_cursor"));
+    bump.bind(1, message.account.value).bind(2, size).bind(3, quota);
+    if (!SEALMAIL_TRY(bump.step())) {
+      SEALMAIL_RETURN_IF_ERROR(require_account(db, message.account));
+      return make_error(Errc::kLimitExceeded, "the mailbox is full");
+    }
+    cursor = bump.column_int64(0);
+    SEALMAIL_CHECK(!SEALMAIL_TRY(bump.step()));
+  }
+  {
+    Statement insert = SEALMAIL_TRY(db.prepare(
+        "INSERT INTO messages (account_id, message_id, address_key, folder, flags, size, "
+        "received_at_ms, key_packets, data_packet, summary) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"));
+    insert.bind(1, message.account.value).bind_text(2, message.id);
+    insert.bind_text(3, internal::address_key(message.address)).bind_text(4, message.folder);
+    insert.bind(5, message.flags).bind(6, size).bind(7, message.received_at_ms);
+    insert.bind_blob(8, message.key_packets).bind_blob(9, message.data_packet);
+    insert.bind_blob(10, message.summary);
+    SEALMAIL_RETURN_IF_ERROR(insert.run());
+  }
+  Statement event = SEALMAIL_TRY(
+      db.prepare("INSERT INTO events (account_id, cursor, kind, payload, created_at_ms) "
+                 "VALUES (?1, ?2, 'message.created', ?3, ?4)"));
+  std::string payload = nlohmann::json{{"id", message.id}, {"folder", message.folder}}.dump();
+  event.bind(1, message.account.value).bind(2, cursor).bind_blob(3, payload).bind(4, now);
+  return event.run();
+}
+
+// Stores every copy of one delivery or none, inside the caller's transaction.
+Status insert_delivery(Connection& db, const Delivery& delivery, int64_t now) {
+  if (delivery.copies.empty() || delivery.quota_bytes.size() != delivery.copies.size()) {
+    return make_error(Errc::kInvalidArgument, "a delivery needs one quota per copy");
+  }
+  for (const MessageRecord& copy : delivery.copies) SEALMAIL_RETURN_IF_ERROR(check_message(copy));
+  SEALMAIL_RETURN_IF_ERROR(db.exec("SAVEPOINT delivery"));
+  Status stored;
+  for (size_t i = 0; i < delivery.copies.size() && stored.ok(); ++i) {
+    stored = insert_copy(db, delivery.copies[i], delivery.quota_bytes[i], now);
+  }
+  if (!stored.ok()) {
+    SEALMAIL_RETURN_IF_ERROR(db.exec("ROLLBACK TO delivery"));
+    SEALMAIL_RETURN_IF_ERROR(db.exec("RELEASE delivery"));
+    return stored;
+  }
+  SEALMAIL_RETURN_IF_ERROR(db.exec("RELEASE delivery"));
+  return {};
+}
+
+// The metadata columns 0–8; get_message adds data_packet as column 9.
+constexpr char kSelectMessage[] =
+    "SELECT account_id, message_id, address_key, folder, flags, size, received_at_ms, "
+    "key_packets, summary";
+
+MessageRecord message_from_row(const Statement& row) {
+  return MessageRecord{.account = AccountId{row.column_int64(0)},
+                       .id = row.column_text(1),
+                       .address = row.column_text(2),
+                       .folder = row.column_text(3),
+                       .flags = row.column_int64(4),
+                       .size = row.column_int64(5),
+                       .received_at_ms = row.column_int64(6),
+                       .key_packets = row.column_blob(7),
+                       .data_packet = {},
+                       .summary = row.column_blob(8)};
+}
+
+// Statuses that belong to one delivery rather than to the whole call.
+bool is_per_delivery(Errc code) {
+  return code == Errc::kLimitExceeded || code == Errc::kNotFound ||
+         code == Errc::kAlreadyExists || code == Errc::kInvalidArgument;
+}
+
+int64_t to_int64(size_t value) {
+  return static_cast<int64_t>(std::min<uint64_t>(value, std::numeric_limits<int64_t>::max()));
+}
+
+}  // namespace
+
+// ---- Aliases and catch-all
+
+Status SqliteStore::add_alias(std::string_view alias, std::string_view target) {
+  SEALMAIL_RETURN_IF_ERROR(internal::check_address(alias));
+  SEALMAIL_RETURN_IF_ERROR(internal::check_address(target));
+  const std::string alias_key = internal::address_key(alias);
+  const std::string target_key = internal::address_key(target);
+  return with_writer([&](Connection& db) -> Status {
+    Statement taken =
+        SEALMAIL_TRY(db.prepare("SELECT 1 FROM addresses WHERE address_key = ?1 UNION ALL "
+                                "SELECT 1 FROM aliases WHERE alias_key = ?1"));
+    taken.bind_text(1, alias_key);
+    if (SEALMAIL_TRY(taken.step())) return make_error(Errc::kAlreadyExists, "the address is taken");
+    Statement exists = SEALMAIL_TRY(db.prepare("SELECT 1 FROM addresses WHERE address_key = ?1"));
+    exists.bind_text(1, target_key);
+    if (!SEALMAIL_TRY(exists.step())) return make_error(Errc::kNotFound, "no such address");
+    Statement insert = SEALMAIL_TRY(db.prepare(
+        "INSERT INTO aliases (alias_key, alias, target_key, created_at_ms) VALUES (?1, ?2, ?3, ?4)"));
+    insert.bind_text(1, alias_key).bind_text(2, alias).bind_text(3, target_key);
+    insert.bind(4, unix_time_ms());
+    return insert.run();
+  });
+}
+
+Status SqliteStore::remove_alias(std::string_view alias) {
+  if (!internal::check_address(alias).ok()) return make_error(Errc::kNotFound, "no such alias");
+  const std::string alias_key = internal::address_key(alias);
+  return with_writer([&](Connection& db) -> Status {
+    Statement remove = SEALMAIL_TRY(db.prepare("DELETE FROM aliases WHERE alias_key = ?1"));
+    remove.bind_text(1, alias_key);
+    SEALMAIL_RETURN_IF_ERROR(remove.run());
+    if (db.changes() == 0) return make_error(Errc::kNotFound, "no such alias");
+    return {};
+  });
+}
+
+Result<std::vector<Alias>> SqliteStore::list_aliases() {
+  return with_reader([&](Connection& db) -> Result<std::vector<Alias>> {
+    Statement select = SEALMAIL_TRY(
+        db.prepare("SELECT alias, target_key, created_at_ms FROM aliases ORDER BY alias_key"));
+    std::vector<Alias> aliases;
+    while (SEALMAIL_TRY(select.step())) {
+      aliases.push_back(Alias{.alias = select.column_text(0),
+                              .target = select.column_text(1),
+                              .created_at_ms = select.column_int64(2)});
+    }
+    return aliases;
+  });
+}
+
+Status SqliteStore::set_catch_all(std::string_view domain, std::string_view address) {
+  std::string target;
+  if (!address.empty()) {
+    SEALMAIL_RETURN_IF_ERROR(internal::check_address(address));
+    target = internal::address_key(address);
+  }
+  const std::string name = ascii_lowercase(domain);
+  return with_writer([&](Connection& db) -> Status {
+    if (!target.empty()) {
+      Statement exists =
+          SEALMAIL_TRY(db.prepare("SELECT 1 FROM addresses WHERE address_key = ?1"));
+      exists.bind_text(1, target);
+      if (!SEALMAIL_TRY(exists.step())) return make_error(Errc::kNotFound, "no such address");
+    }
+    Statement update = SEALMAIL_TRY(db.prepare("UPDATE domains SET catch_all = ?2 WHERE name = ?1"));
+    update.bind_text(1, name).bind_text(2, target);
+    SEALMAIL_RETURN_IF_ERROR(update.run());
+    if (db.changes() == 0) return make_error(Errc::kNotFound, "no such domain");
+    return {};
+  });
+}
+
+// ---- Messages
+
+Result<std::vector<Status>> SqliteStore::deliver(const std::vector<Delivery>& deliveries) {
+  return with_writer([&](Connection& db) -> Result<std::vector<Status>> {
+    const int64_t now = unix_time_ms();
+    std::vector<Status> statuses;
+    statuses.reserve(deliveries.size());
+    for (const Delivery& delivery : deliveries) {
+      Status stored = insert_delivery(db, delivery, now);
+      if (!stored.ok() && !is_per_delivery(stored.error().code)) return std::move(stored).error();
+      statuses.push_back(std::move(stored));
+    }
+    return statuses;
+  });
+}
+
+Result<std::vector<MessageRecord>> SqliteStore::list_messages(AccountId account,
+                                                              std::string_view folder,
+                                                              size_t limit, size_t offset) {
+  return with_reader([&](Connection& db) -> Result<std::vector<MessageRecord>> {
+    Transaction txn = SEALMAIL_TRY(Transaction::begin(db, Transaction::Kind::kRead));
+    SEALMAIL_RETURN_IF_ERROR(require_account(db, account));
+    Statement select = SEALMAIL_TRY(
+        db.prepare(std::string(kSelectMessage) +
+                   " FROM messages WHERE account_id = ?1 AND folder = ?2 "
+                   "ORDER BY received_at_ms DESC, message_id LIMIT ?3 OFFSET ?4"));
+    select.bind(1, account.value).bind_text(2, folder);
+    select.bind(3, to_int64(limit)).bind(4, to_int64(offset));
+    std::vector<MessageRecord> messages;
+    while (SEALMAIL_TRY(select.step())) messages.push_back(message_from_row(select));
+    return messages;
+  });
+}
+
+Result<MessageRecord> SqliteStore::get_message(AccountId account, std::string_view id) {
+  return with_reader([&](Connection& db) -> Result<MessageRecord> {
+    Statement select = SEALMAIL_TRY(db.prepare(
+        std::string(kSelectMessage) + ", data_packet FROM messages WHERE account_id = ?1 AND message_id = ?2"));
+    select.bind(1, account.value).bind_text(2, id);
+    if (!SEALMAIL_TRY(select.step())) return make_error(Errc::kNotFound, "no such message");
+    MessageRecord message = message_from_row(select);
+    message.data_packet = select.column_blob(9);
+    return message;
+  });
+}
+
+Result<int64_t> SqliteStore::storage_used(AccountId account) {
+  return with_reader([&](Connection& db) -> Result<int64_t> {
+    Statement select =
+        SEALMAIL_TRY(db.prepare("SELECT used_bytes FROM accounts WHERE account_id = ?1"));
+    select.bind(1, account.value);
+    if (!SEALMAIL_TRY(select.step())) return no_such_account();
+    return select.column_int64(0);
+  });
+}
+
+}  // namespace sealmail::store::sqlite

@@ -1,0 +1,216 @@
+// The behavioural suite of aliases, catch-all addresses and stored messages, run against every
+// backend in all_backends(). Speaks only store.h.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "store/store.h"
+#include "store/store_test_backends.h"
+#include "store/store_users_fixture.h"
+
+namespace sealmail::store {
+namespace {
+
+using namespace testing;  // the fixture's record builders
+
+MessageRecord copy_for(AccountId account, std::string_view address, std::string_view id,
+                       size_t data_bytes = 100) {
+  MessageRecord m;
+  m.account = account;
+  m.id = id;
+  m.address = address;
+  m.folder = "inbox";
+  m.received_at_ms = 1'000;
+  m.key_packets = bytes("pkesk-" + std::string(id));
+  m.data_packet = std::string(data_bytes, '\xd1');
+  m.summary = bytes("summary");
+  return m;
+}
+
+Delivery delivery_of(std::vector<MessageRecord> copies, int64_t quota = 0) {
+  Delivery d;
+  d.quota_bytes.assign(copies.size(), quota);
+  d.copies = std::move(copies);
+  return d;
+}
+
+class StoreMessagesTest : public StoreUsersFixture {};
+
+// ---- recipients, aliases, catch-all
+
+TEST_P(StoreMessagesTest, RecipientIsTheAddressThenAnAliasThenTheCatchAll) {
+  ASSERT_TRUE(store_->add_domain("example.org").ok());
+  AccountId alice = user("alice@example.org");
+  AccountId bob = user("bob@example.org");
+  ASSERT_TRUE(store_->add_alias("Sales@example.org", "alice@example.org").ok());
+
+  auto direct = store_->find_recipient("BOB@example.org");
+  ASSERT_TRUE(direct.ok()) << direct.error().describe();
+  EXPECT_EQ(direct->account, bob);
+  auto aliased = store_->find_recipient("sales@EXAMPLE.org");
+  ASSERT_TRUE(aliased.ok()) << aliased.error().describe();
+  EXPECT_EQ(aliased->account, alice);
+  EXPECT_EQ(code_of(store_->find_recipient("nobody@example.org")), Errc::kNotFound);
+  EXPECT_EQ(code_of(store_->find_recipient("not an address")), Errc::kNotFound);
+
+  ASSERT_TRUE(store_->set_catch_all("example.org", "bob@example.org").ok());
+  auto caught = store_->find_recipient("nobody@example.org");
+  ASSERT_TRUE(caught.ok()) << caught.error().describe();
+  EXPECT_EQ(caught->account, bob);
+  // The catch-all never beats an existing address or alias.
+  EXPECT_EQ(store_->find_recipient("sales@example.org")->account, alice);
+  EXPECT_EQ(store_->find_recipient("alice@example.org")->account, alice);
+  EXPECT_EQ(code_of(store_->find_recipient("nobody@example.net")), Errc::kNotFound);
+
+  ASSERT_TRUE(store_->set_catch_all("example.org", "").ok());
+  EXPECT_EQ(code_of(store_->find_recipient("nobody@example.org")), Errc::kNotFound);
+  EXPECT_EQ(store_->find_domain("example.org")->catch_all, "");
+}
+
+TEST_P(StoreMessagesTest, AliasesAreUniqueAmongAddressesAndPointAtAnAddress) {
+  user("alice@example.org");
+  EXPECT_EQ(store_->add_alias("ALICE@example.org", "alice@example.org").error().code,
+            Errc::kAlreadyExists);
+  EXPECT_EQ(store_->add_alias("x@example.org", "ghost@example.org").error().code,
+            Errc::kNotFound);
+  ASSERT_TRUE(store_->add_alias("x@example.org", "Alice@Example.org").ok());
+  EXPECT_EQ(store_->add_alias("X@example.org", "alice@example.org").error().code,
+            Errc::kAlreadyExists);
+  auto aliases = store_->list_aliases();
+  ASSERT_TRUE(aliases.ok());
+  ASSERT_EQ(aliases->size(), 1u);
+  EXPECT_EQ((*aliases)[0].alias, "x@example.org");
+  EXPECT_EQ((*aliases)[0].target, "alice@example.org");
+  EXPECT_TRUE(store_->remove_alias("X@EXAMPLE.ORG").ok());
+  EXPECT_EQ(store_->remove_alias("x@example.org").error().code, Errc::kNotFound);
+  EXPECT_EQ(store_->set_catch_all("example.org", "alice@example.org").error().code,
+            Errc::kNotFound);  // the domain is not hosted
+  ASSERT_TRUE(store_->add_domain("example.org").ok());
+  EXPECT_EQ(store_->set_catch_all("example.org", "ghost@example.org").error().code,
+            Errc::kNotFound);
+}
+
+// ---- messages
+
+TEST_P(StoreMessagesTest, DeliveredCopiesAreListedFetchedCountedAndAnnounced) {
+  AccountId alice = user("alice@example.org");
+  AccountId bob = user("bob@example.org");
+  auto statuses = store_->deliver({delivery_of({copy_for(alice, "alice@example.org", "00000000000000a1"),
+                                                copy_for(bob, "bob@example.org", "00000000000000b1")})});
+  ASSERT_TRUE(statuses.ok()) << statuses.error().describe();
+  ASSERT_EQ(statuses->size(), 1u);
+  EXPECT_TRUE((*statuses)[0].ok()) << (*statuses)[0].error().describe();
+
+  auto listed = store_->list_messages(alice, "inbox", 10, 0);
+  ASSERT_TRUE(listed.ok()) << listed.error().describe();
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0].id, "00000000000000a1");
+  EXPECT_TRUE((*listed)[0].data_packet.empty());
+  EXPECT_EQ((*listed)[0].summary, bytes("summary"));
+  EXPECT_EQ(store_->list_messages(alice, "spam", 10, 0)->size(), 0u);
+
+  auto full = store_->get_message(bob, "00000000000000b1");
+  ASSERT_TRUE(full.ok()) << full.error().describe();
+  EXPECT_EQ(full->data_packet, std::string(100, '\xd1'));
+  EXPECT_EQ(full->key_packets, bytes("pkesk-00000000000000b1"));
+  EXPECT_EQ(full->address, "bob@example.org");
+  const int64_t size = full->size;
+  EXPECT_EQ(size, static_cast<int64_t>(full->key_packets.size() + 100 + full->summary.size()));
+  EXPECT_EQ(store_->storage_used(bob).value_or(-1), size);
+  // Another account's message is not there.
+  EXPECT_EQ(code_of(store_->get_message(alice, "00000000000000b1")), Errc::kNotFound);
+
+  auto events = store_->events_after(bob, 0, 10);
+  ASSERT_TRUE(events.ok());
+  ASSERT_EQ(events->size(), 1u);
+  EXPECT_EQ((*events)[0].kind, "message.created");
+  auto payload = nlohmann::json::parse((*events)[0].payload);
+  EXPECT_EQ(payload["id"], "00000000000000b1");
+  EXPECT_EQ(payload["folder"], "inbox");
+}
+
+TEST_P(StoreMessagesTest, AFullMailboxRefusesTheWholeDeliveryAndOnlyIt) {
+  AccountId alice = user("alice@example.org");
+  AccountId bob = user("bob@example.org");
+  MessageRecord first = copy_for(alice, "alice@example.org", "0000000000000001", 1000);
+  const int64_t quota = static_cast<int64_t>(first.key_packets.size() + 1000 + first.summary.size());
+  ASSERT_TRUE(store_->deliver({delivery_of({first}, quota)}).ok());
+
+  // bob has room, alice does not: neither copy of the second message is stored, and the third
+  // delivery in the same batch is.
+  std::vector<Delivery> batch;
+  batch.push_back(Delivery{.copies = {copy_for(bob, "bob@example.org", "0000000000000002"),
+                                      copy_for(alice, "alice@example.org", "0000000000000002")},
+                           .quota_bytes = {0, quota}});
+  batch.push_back(delivery_of({copy_for(bob, "bob@example.org", "0000000000000003")}));
+  auto statuses = store_->deliver(batch);
+  ASSERT_TRUE(statuses.ok()) << statuses.error().describe();
+  ASSERT_EQ(statuses->size(), 2u);
+  EXPECT_EQ((*statuses)[0].error().code, Errc::kLimitExceeded);
+  EXPECT_TRUE((*statuses)[1].ok());
+  EXPECT_EQ(code_of(store_->get_message(bob, "0000000000000002")), Errc::kNotFound);
+  EXPECT_TRUE(store_->get_message(bob, "0000000000000003").ok());
+  EXPECT_EQ(store_->storage_used(alice).value_or(-1), quota);
+  EXPECT_EQ(store_->last_cursor(alice).value_or(-1), 1);
+  EXPECT_EQ(store_->last_cursor(bob).value_or(-1), 1);
+}
+
+TEST_P(StoreMessagesTest, BadDeliveriesAreRefusedOneByOne) {
+  AccountId alice = user("alice@example.org");
+  ASSERT_TRUE(store_->deliver({delivery_of({copy_for(alice, "alice@example.org", "00000000000000aa")})}).ok());
+  MessageRecord bad_id = copy_for(alice, "alice@example.org", "NOT-HEX-16-CHARS");
+  MessageRecord empty = copy_for(alice, "alice@example.org", "00000000000000ab");
+  empty.data_packet.clear();
+  auto statuses = store_->deliver({delivery_of({bad_id}), delivery_of({empty}),
+                                   delivery_of({copy_for(alice, "alice@example.org", "00000000000000aa")}),
+                                   delivery_of({copy_for(AccountId{999}, "x@example.org", "00000000000000ac")}),
+                                   Delivery{}});
+  ASSERT_TRUE(statuses.ok()) << statuses.error().describe();
+  ASSERT_EQ(statuses->size(), 5u);
+  EXPECT_EQ((*statuses)[0].error().code, Errc::kInvalidArgument);
+  EXPECT_EQ((*statuses)[1].error().code, Errc::kInvalidArgument);
+  EXPECT_EQ((*statuses)[2].error().code, Errc::kAlreadyExists);
+  EXPECT_EQ((*statuses)[3].error().code, Errc::kNotFound);
+  EXPECT_EQ((*statuses)[4].error().code, Errc::kInvalidArgument);
+  EXPECT_EQ(store_->list_messages(alice, "inbox", 10, 0)->size(), 1u);
+}
+
+TEST_P(StoreMessagesTest, ListingIsNewestFirstAndPaged) {
+  AccountId alice = user("alice@example.org");
+  for (int i = 0; i < 5; ++i) {
+    MessageRecord m = copy_for(alice, "alice@example.org", "000000000000000" + std::to_string(i));
+    m.received_at_ms = 1000 + i;
+    ASSERT_TRUE((*store_->deliver({delivery_of({m})}))[0].ok());
+  }
+  auto page = store_->list_messages(alice, "inbox", 2, 1);
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->size(), 2u);
+  EXPECT_EQ((*page)[0].id, "0000000000000003");
+  EXPECT_EQ((*page)[1].id, "0000000000000002");
+  EXPECT_EQ(code_of(store_->list_messages(AccountId{999}, "inbox", 2, 0)), Errc::kNotFound);
+}
+
+TEST_P(StoreMessagesTest, ConcurrentDeliveriesNeverPassTheQuota) {
+  AccountId alice = user("alice@example.org");
+  MessageRecord probe = copy_for(alice, "alice@example.org", "0000000000000000", 1000);
+  const int64_t one = static_cast<int64_t>(probe.key_packets.size() + 1000 + probe.summary.size());
+  std::atomic<int> stored{0};
+  race([&](Store& store, int i) {
+    MessageRecord m = copy_for(alice, "alice@example.org", "00000000000000f" + std::to_string(i), 1000);
+    auto statuses = store.deliver({delivery_of({m}, 3 * one)});
+    if (statuses.ok() && (*statuses)[0].ok()) ++stored;
+  });
+  EXPECT_EQ(stored.load(), 3);
+  EXPECT_EQ(store_->storage_used(alice).value_or(-1), 3 * one);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, StoreMessagesTest, ::testing::ValuesIn(all_backends()),
+                         [](const auto& info) { return info.param.name; });
+
+}  // namespace
+}  // namespace sealmail::store
