@@ -163,6 +163,20 @@ Status set_log_level(const toml::node& node, Config& config) {
   return ok_status();
 }
 
+// A string that must be one of `known`.
+template <size_t N>
+Result<std::string> as_choice(const toml::node& node, const std::string_view (&known)[N]) {
+  std::string value = SEALMAIL_TRY(as_string(node));
+  if (std::find(std::begin(known), std::end(known), value) == std::end(known)) {
+    return make_error(Errc::kInvalidArgument,
+                      fmt::format("unknown value \"{}\" (known: {})", value, fmt::join(known, ", ")));
+  }
+  return value;
+}
+
+constexpr std::string_view kBareLineEndings[] = {"reject", "normalize"};
+constexpr std::string_view kDmarcReject[] = {"reject", "quarantine"};
+
 Status set_signup(const toml::node& node, Config& config) {
   std::string mode = SEALMAIL_TRY(as_string(node));
   static constexpr std::string_view kModes[] = {"open", "invite", "admin-only"};
@@ -246,6 +260,37 @@ const std::vector<Section>& schema() {
        {{"listen", nested(&Config::api, &ApiConfig::listen, as_endpoints)},
         {"max_header_bytes", nested(&Config::api, &ApiConfig::max_header_bytes, as_count)},
         {"max_body_bytes", nested(&Config::api, &ApiConfig::max_body_bytes, as_count)}}},
+      {"mx",
+       {{"listen", nested(&Config::mx, &MxConfig::listen, as_endpoints)},
+        {"max_line_bytes", nested(&Config::mx, &MxConfig::max_line_bytes, as_count)},
+        {"max_data_line_bytes", nested(&Config::mx, &MxConfig::max_data_line_bytes, as_count)},
+        {"max_header_bytes", nested(&Config::mx, &MxConfig::max_header_bytes, as_size)},
+        {"max_message_bytes", nested(&Config::mx, &MxConfig::max_message_bytes, as_size)},
+        {"max_recipients", nested(&Config::mx, &MxConfig::max_recipients, as_count)},
+        {"max_commands_before_mail",
+         nested(&Config::mx, &MxConfig::max_commands_before_mail, as_count)},
+        {"max_errors", nested(&Config::mx, &MxConfig::max_errors, as_count)},
+        {"connections_per_minute_per_ip",
+         nested(&Config::mx, &MxConfig::connections_per_minute_per_ip, as_count)},
+        {"bare_line_endings",
+         [](const toml::node& n, Config& c) -> Status {
+           c.mx.bare_line_endings = SEALMAIL_TRY(as_choice(n, kBareLineEndings));
+           return ok_status();
+         }},
+        {"dmarc_reject",
+         [](const toml::node& n, Config& c) -> Status {
+           c.mx.dmarc_reject = SEALMAIL_TRY(as_choice(n, kDmarcReject));
+           return ok_status();
+         }}}},
+      {"dns",
+       {{"forwarders", nested(&Config::dns, &DnsConfig::forwarders, as_string_list)},
+        {"trust_anchor_file",
+         [](const toml::node& n, Config& c) -> Status {
+           c.dns.trust_anchor_file = SEALMAIL_TRY(as_path_text(n));
+           return ok_status();
+         }},
+        {"transparent_zones", nested(&Config::dns, &DnsConfig::transparent_zones, as_string_list)},
+        {"timeout", nested(&Config::dns, &DnsConfig::timeout, as_duration)}}},
       {"accounts",
        {{"signup", set_signup},
         {"access_token_ttl",
@@ -423,7 +468,7 @@ hostname = "{hostname}"
 # The first hosted mail domain.
 domain = "{domain}"
 # Roles this process runs. Known roles: {roles}.
-roles = ["api"]
+roles = ["api", "mx"]
 # Where the store and other state live.
 data_dir = "{data_dir}"
 
@@ -442,6 +487,21 @@ key = "{key}"
 listen = ["{api_listen}"]
 max_header_bytes = {max_header_bytes}
 max_body_bytes = {max_body_bytes}
+
+[mx]
+# SMTP listeners receiving mail from the Internet (STARTTLS with the [tls] pair). Use
+# "0.0.0.0:25" and "[::]:25" to receive the world's mail.
+listen = ["{mx_listen}"]
+max_message_bytes = "{mx_size} MiB"
+max_recipients = {mx_recipients}
+# Bare CR or LF in message data: "reject" (550 5.6.0) or "normalize" to CRLF.
+bare_line_endings = "{mx_bare}"
+# A sender domain whose DMARC policy says p=reject: "reject" (550 5.7.1) or "quarantine".
+dmarc_reject = "{mx_dmarc}"
+
+[dns]
+# Resolvers to forward to, "ADDRESS@PORT"; empty: /etc/resolv.conf.
+forwarders = []
 
 [accounts]
 # Who may create an account: "open", "invite" (a code from `sealmail user invite`) or
@@ -486,7 +546,10 @@ file = ""
       fmt::arg("key", d.tls_key.string()), fmt::arg("api_listen", d.api.listen[0].to_string()),
       fmt::arg("max_header_bytes", d.api.max_header_bytes),
       fmt::arg("max_body_bytes", d.api.max_body_bytes),
-      fmt::arg("signup", d.accounts.signup),
+      fmt::arg("signup", d.accounts.signup), fmt::arg("mx_listen", d.mx.listen[0].to_string()),
+      fmt::arg("mx_size", d.mx.max_message_bytes >> 20),
+      fmt::arg("mx_recipients", d.mx.max_recipients),
+      fmt::arg("mx_bare", d.mx.bare_line_endings), fmt::arg("mx_dmarc", d.mx.dmarc_reject),
       fmt::arg("access_token_ttl", format_duration(d.accounts.access_token_ttl)),
       fmt::arg("refresh_token_ttl", format_duration(d.accounts.refresh_token_ttl)),
       fmt::arg("login_failures_per_ip", d.accounts.login_failures_per_ip),

@@ -48,6 +48,31 @@ struct ApiConfig {
   uint32_t max_body_bytes = 1024 * 1024;
 };
 
+// [mx]: the SMTP server that receives mail from the Internet (role "mx").
+struct MxConfig {
+  // Port 25 in production ("0.0.0.0:25", "[::]:25"); a high loopback port by default so that a
+  // first start needs no privileges and receives nothing from outside.
+  std::vector<Endpoint> listen{{"127.0.0.1", 2525}};
+  uint32_t max_line_bytes = 1000;       // a command line, CRLF included (RFC 5321 §4.5.3.1.4)
+  uint32_t max_data_line_bytes = 1000;  // a line of message text, CRLF included (§4.5.3.1.6)
+  uint64_t max_header_bytes = uint64_t{1} << 20;
+  uint64_t max_message_bytes = uint64_t{50} << 20;  // advertised as SIZE
+  uint32_t max_recipients = 100;
+  uint32_t max_commands_before_mail = 50;
+  uint32_t max_errors = 10;
+  uint32_t connections_per_minute_per_ip = 60;  // new connections from one address
+  std::string bare_line_endings = "reject";     // or "normalize"
+  std::string dmarc_reject = "reject";          // what p=reject gets: "reject" or "quarantine"
+};
+
+// [dns]: the resolver used for SPF, DKIM and DMARC (and later outbound delivery).
+struct DnsConfig {
+  std::vector<std::string> forwarders;  // "127.0.0.1@5353"; empty: /etc/resolv.conf
+  std::filesystem::path trust_anchor_file;  // DNSSEC trust anchors; empty: no validation
+  std::vector<std::string> transparent_zones;  // e.g. "test" for a lab zone
+  std::chrono::milliseconds timeout{std::chrono::seconds(10)};
+};
+
 // [accounts]: who may sign up, how long logins last, and when failed logins slow down.
 struct AccountsConfig {
   // "open": anyone may create an address on a hosted domain; "invite": only with a code from
@@ -80,7 +105,7 @@ struct Config {
   // [server]
   std::string hostname = "localhost";
   std::string domain;  // the first hosted mail domain
-  std::vector<std::string> roles{"api"};
+  std::vector<std::string> roles{"api", "mx"};
   std::filesystem::path data_dir = "data";  // relative paths are relative to the file
 
   // [store]
@@ -91,6 +116,8 @@ struct Config {
   std::filesystem::path tls_key = "tls/key.pem";
 
   ApiConfig api;
+  MxConfig mx;
+  DnsConfig dns;
   AccountsConfig accounts;
   std::vector<PlanConfig> plans{{.name = "default"}};  // "default" first
   LimitsConfig limits;
@@ -98,7 +125,7 @@ struct Config {
 };
 
 // The roles a server process can run ([server] roles).
-inline constexpr std::string_view kKnownRoles[] = {"api"};
+inline constexpr std::string_view kKnownRoles[] = {"api", "mx"};
 
 // The plan called `name`, or nullptr.
 const PlanConfig* find_plan(const Config& config, std::string_view name);

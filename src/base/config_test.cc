@@ -18,7 +18,7 @@ std::string error_of(std::string_view text) {
 TEST(Config, EmptyFileGivesDefaultsWithPathsResolvedAgainstTheFile) {
   auto c = parse_config("", kSource);
   ASSERT_TRUE(c.ok()) << c.error().message;
-  EXPECT_EQ(c->roles, std::vector<std::string>{"api"});
+  EXPECT_EQ(c->roles, (std::vector<std::string>{"api", "mx"}));
   EXPECT_EQ(c->data_dir, "/etc/sealmail/data");
   EXPECT_EQ(c->tls_cert, "/etc/sealmail/tls/cert.pem");
   EXPECT_EQ(c->api.listen.at(0).to_string(), "127.0.0.1:8443");
@@ -93,7 +93,7 @@ TEST(Config, ErrorsNameFileLineAndKey) {
        "/etc/sealmail/sealmail.toml:2: limits.idle_timeout: expected a duration like \"30s\", "
        "\"5m\", \"2h\", \"7d\" or \"250ms\", got \"30 seconds\""},
       {"[server]\nroles = [\"api\", \"pop3\"]\n",
-       "/etc/sealmail/sealmail.toml:2: server.roles: unknown role \"pop3\" (known: api)"},
+       "/etc/sealmail/sealmail.toml:2: server.roles: unknown role \"pop3\" (known: api, mx)"},
       {"[server]\nroles = \"api\"\n",
        "/etc/sealmail/sealmail.toml:2: server.roles: expected an array of strings, got string"},
       {"[api]\nlisten = [\"localhost:80\", 1]\n",
@@ -105,6 +105,12 @@ TEST(Config, ErrorsNameFileLineAndKey) {
        "/etc/sealmail/sealmail.toml:2: log.level: unknown level \"loud\" (known: trace, debug, "
        "info, warn, error, critical, off)"},
       {"server = 1\n", "/etc/sealmail/sealmail.toml:1: server: expected a [section] table"},
+      {"[mx]\nbare_line_endings = \"fix\"\n",
+       "/etc/sealmail/sealmail.toml:2: mx.bare_line_endings: unknown value \"fix\" (known: reject, "
+       "normalize)"},
+      {"[mx]\nmax_message_bytes = \"10 MB\"\n",
+       "/etc/sealmail/sealmail.toml:2: mx.max_message_bytes: expected a size like \"5 GiB\" (units "
+       "B, KiB, MiB, GiB, TiB), got \"10 MB\""},
   };
   for (const Case& c : cases) EXPECT_EQ(error_of(c.text), c.error) << c.text;
 }

@@ -31,6 +31,9 @@
 #include "net/listener.h"
 #include "net/tls.h"
 #include "server/api/api.h"
+#include "server/mx/group_commit.h"
+#include "server/mx/mx_sink.h"
+#include "smtp/engine.h"
 #include "store/store.h"
 
 namespace sealmail::server {
@@ -61,6 +64,21 @@ std::shared_ptr<net::EngineFactory> api_engines(const Config& config,
   return std::make_shared<http::HttpEngineFactory>(std::move(router), limits);
 }
 
+std::shared_ptr<net::EngineFactory> mx_engines(const Config& config,
+                                               std::shared_ptr<smtp::MailSink> sink) {
+  smtp::SmtpLimits limits;
+  limits.max_line_bytes = config.mx.max_line_bytes;
+  limits.max_data_line_bytes = config.mx.max_data_line_bytes;
+  limits.max_header_bytes = config.mx.max_header_bytes;
+  limits.max_message_bytes = config.mx.max_message_bytes;
+  limits.max_recipients = config.mx.max_recipients;
+  limits.max_commands_before_mail = config.mx.max_commands_before_mail;
+  limits.max_errors = config.mx.max_errors;
+  limits.normalize_bare_line_endings = config.mx.bare_line_endings == "normalize";
+  limits.hostname = config.hostname;
+  return std::make_shared<smtp::SmtpEngineFactory>(std::move(sink), limits);
+}
+
 Result<std::shared_ptr<api::ApiContext>> api_context(const Config& config, store::Store& store) {
   std::string secret = SEALMAIL_TRY(store.server_secret("unknown-user-srp", random_bytes(32)));
   return std::make_shared<api::ApiContext>(api::ApiContext{.store = store,
@@ -85,6 +103,7 @@ void redirect_stderr_to(const std::filesystem::path& log_file) {
 }
 
 constexpr std::chrono::minutes kPruneInterval{10};
+constexpr size_t kMxThreads = 64;
 
 void prune(store::Store& store, const Config& config) {
   auto pruned = store.prune(unix_time_ms(), config.accounts.login_failure_window.count());
@@ -127,6 +146,10 @@ Status run(const Config& config) {
 
   // Handlers wait on the store and do SRP arithmetic: they run here, not on the I/O threads.
   boost::asio::thread_pool handler_pool(std::clamp(2 * std::thread::hardware_concurrency(), 4u, 32u));
+  // SMTP sessions block on encryption and on the group commit they share: enough threads that
+  // the sessions of a busy MX can all wait in the same commit.
+  boost::asio::thread_pool mx_pool(kMxThreads);
+  mx::GroupCommit group_commit(**store);
   boost::asio::io_context io;
   std::vector<std::shared_ptr<net::Listener>> listeners;
   if (has_role(config, "api")) {
@@ -139,6 +162,22 @@ Status run(const Config& config) {
       auto listener = net::Listener::create(io.get_executor(), options, engines, tls);
       if (!listener.ok()) {
         return make_error(listener.error().code, "api: cannot listen on " + endpoint.to_string() +
+                                                     ": " + listener.error().message);
+      }
+      listeners.push_back(*listener);
+    }
+  }
+
+  if (has_role(config, "mx")) {
+    auto sink = std::make_shared<mx::MxSink>(**store, config, group_commit, mx::SenderCheck{});
+    auto engines = mx_engines(config, std::move(sink));
+    for (const Endpoint& endpoint : config.mx.listen) {
+      net::ListenerOptions options =
+          listener_options(config, "mx", endpoint, net::ListenerOptions::Tls::kStartTls);
+      options.engine_executor = mx_pool.get_executor();
+      auto listener = net::Listener::create(io.get_executor(), options, engines, tls);
+      if (!listener.ok()) {
+        return make_error(listener.error().code, "mx: cannot listen on " + endpoint.to_string() +
                                                      ": " + listener.error().message);
       }
       listeners.push_back(*listener);
@@ -206,6 +245,7 @@ Status run(const Config& config) {
   io.run();
   for (std::thread& t : threads) t.join();
   handler_pool.join();
+  mx_pool.join();
   spdlog::info("sealmail stopped");
   spdlog::default_logger()->flush();
   return ok_status();
