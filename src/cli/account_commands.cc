@@ -12,6 +12,7 @@
 
 #include "base/ascii.h"
 #include "cli/commands.h"
+#include "cli/logged_in.h"
 #include "cli/secret_input.h"
 #include "client/account.h"
 #include "client/api_client.h"
@@ -66,31 +67,7 @@ std::string server_for(const client::SessionStore& sessions, const ClientOptions
   return sessions.last_server(address).value_or(kDefaultServer);
 }
 
-// A logged-in account: its stored session, and a client that persists refreshed tokens.
-struct Account {
-  client::SessionStore sessions;
-  client::StoredSession session;
-  std::unique_ptr<client::ApiClient> api;
-};
-
-Result<Account> logged_in(const ClientOptions& o) {
-  client::SessionStore sessions = SEALMAIL_TRY(client::SessionStore::open_default());
-  std::string address =
-      o.address.empty() ? SEALMAIL_TRY(sessions.default_address()) : ascii_lowercase(o.address);
-  client::StoredSession session = SEALMAIL_TRY(sessions.load(address));
-  auto api = std::make_unique<client::ApiClient>(SEALMAIL_TRY(connect(sessions, session.server)));
-  api->set_tokens(session.tokens);
-  Account out{sessions, session, std::move(api)};
-  client::SessionStore store = sessions;
-  client::StoredSession base = session;
-  out.api->set_on_tokens_changed([store, base](const client::SessionTokens& tokens) mutable {
-    base.tokens = tokens;
-    if (Status s = store.save(base, /*make_default=*/false); !s.ok()) {
-      std::cerr << "sealmail: cannot save the refreshed session: " << s.error().message << "\n";
-    }
-  });
-  return out;
-}
+Result<Account> logged_in(const ClientOptions& o) { return logged_in_as(o.address); }
 
 client::KeyOptions key_options(const ClientOptions& o) {
   client::KeyOptions keys;
@@ -493,6 +470,25 @@ void add_sessions_command(CLI::App& app, int& exit_code, std::shared_ptr<ClientO
 }
 
 }  // namespace
+
+Result<Account> logged_in_as(std::string_view address_option) {
+  client::SessionStore sessions = SEALMAIL_TRY(client::SessionStore::open_default());
+  std::string address = address_option.empty() ? SEALMAIL_TRY(sessions.default_address())
+                                               : ascii_lowercase(address_option);
+  client::StoredSession session = SEALMAIL_TRY(sessions.load(address));
+  auto api = std::make_unique<client::ApiClient>(SEALMAIL_TRY(connect(sessions, session.server)));
+  api->set_tokens(session.tokens);
+  Account out{sessions, session, std::move(api)};
+  client::SessionStore store = sessions;
+  client::StoredSession base = session;
+  out.api->set_on_tokens_changed([store, base](const client::SessionTokens& tokens) mutable {
+    base.tokens = tokens;
+    if (Status s = store.save(base, /*make_default=*/false); !s.ok()) {
+      std::cerr << "sealmail: cannot save the refreshed session: " << s.error().message << "\n";
+    }
+  });
+  return out;
+}
 
 void add_client_commands(CLI::App& app, int& exit_code) {
   auto options = std::make_shared<ClientOptions>();

@@ -30,8 +30,8 @@
 namespace sealmail::dkim {
 namespace {
 
-constexpr size_t kMaxFieldLength = 255;  // of a string we copy out of a signature
-constexpr size_t kMinHeaderB = 8;        // RFC 6008 §4
+constexpr size_t kMaxFieldLength = 255;     // of a string we copy out of a signature
+constexpr size_t kMinHeaderB = 8;           // RFC 6008 §4
 constexpr unsigned int kMinKeyBits = 1024;  // RFC 8301 §3.2
 
 struct KeyProblem {
@@ -347,9 +347,8 @@ std::vector<SignatureResult> collect(DKIM* dkim, const MessageContext& ctx, bool
       result.outcome = c.outcome;
       result.reason = std::move(c.reason);
     }
-    b_values.push_back(base64_only(dkim_sig_gettagvalue(sig, false,
-                                                        reinterpret_cast<u_char*>(
-                                                            const_cast<char*>("b")))));
+    b_values.push_back(base64_only(
+        dkim_sig_gettagvalue(sig, false, reinterpret_cast<u_char*>(const_cast<char*>("b")))));
     results.push_back(std::move(result));
   }
   shorten_header_b(results, b_values);
@@ -365,13 +364,20 @@ std::string one_line(const char* text, std::string_view fallback) {
 
 std::string_view to_string(Outcome outcome) {
   switch (outcome) {
-    case Outcome::kNone: return "none";
-    case Outcome::kPass: return "pass";
-    case Outcome::kFail: return "fail";
-    case Outcome::kNeutral: return "neutral";
-    case Outcome::kPolicy: return "policy";
-    case Outcome::kTempError: return "temperror";
-    case Outcome::kPermError: return "permerror";
+    case Outcome::kNone:
+      return "none";
+    case Outcome::kPass:
+      return "pass";
+    case Outcome::kFail:
+      return "fail";
+    case Outcome::kNeutral:
+      return "neutral";
+    case Outcome::kPolicy:
+      return "policy";
+    case Outcome::kTempError:
+      return "temperror";
+    case Outcome::kPermError:
+      return "permerror";
   }
   return "permerror";
 }

@@ -42,9 +42,9 @@ struct SignatureResult {
 };
 
 struct Limits {
-  size_t max_signatures = 5;                  // signatures verified; later ones are not reported
+  size_t max_signatures = 5;                    // signatures verified; later ones are not reported
   size_t max_message_bytes = 64 * 1024 * 1024;  // larger messages: every signature "policy"
-  size_t max_key_record_bytes = 2048;         // a longer key TXT record is a permerror
+  size_t max_key_record_bytes = 2048;           // a longer key TXT record is a permerror
 };
 
 // `message`: the whole RFC 5322 message as received, CRLF line endings (a bare LF is read as

@@ -5,7 +5,9 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "base/ascii.h"
@@ -29,10 +31,12 @@ class FakeResolver : public dns::Resolver {
     answers_[ascii_lowercase(name)] = {outcome, dns::Security::kInsecure, {}};
   }
   int queries(const std::string& name) const {
+    std::lock_guard lock(mutex_);
     auto it = queries_.find(ascii_lowercase(name));
     return it == queries_.end() ? 0 : it->second;
   }
   int total_queries() const {
+    std::lock_guard lock(mutex_);
     int n = 0;
     for (auto& [name, count] : queries_) n += count;
     return n;
@@ -40,6 +44,7 @@ class FakeResolver : public dns::Resolver {
 
   dns::Answer<std::string> txt(std::string_view name) override {
     std::string key = ascii_lowercase(name);
+    std::lock_guard lock(mutex_);
     ++queries_[key];
     auto it = answers_.find(key);
     if (it == answers_.end()) return {dns::Outcome::kNxDomain, dns::Security::kInsecure, {}};
@@ -51,6 +56,7 @@ class FakeResolver : public dns::Resolver {
   dns::Answer<std::string> ptr(std::string_view) override { return {}; }
 
  private:
+  mutable std::mutex mutex_;  // guards queries_; answers_ is set before use
   std::map<std::string, dns::Answer<std::string>> answers_;
   std::map<std::string, int> queries_;
 };
@@ -154,9 +160,8 @@ TEST_F(DkimVerify, AddedUnsignedHeaderStillPasses) {
 
 TEST_F(DkimVerify, RelaxedCanonicalizationToleratesWhitespace) {
   std::string signed_message = testing::sign(kMessage, rsa_key());
-  std::string rewhitespaced =
-      replace(replace(signed_message, "Subject: Lunch", "Subject:   Lunch"), "at noon?",
-              "at noon?  ");
+  std::string rewhitespaced = replace(replace(signed_message, "Subject: Lunch", "Subject:   Lunch"),
+                                      "at noon?", "at noon?  ");
   auto results = verify(resolver_, rewhitespaced);
   ASSERT_EQ(results.size(), 1u);
   EXPECT_EQ(results[0].outcome, Outcome::kPass) << results[0].reason;
@@ -212,13 +217,13 @@ TEST_F(DkimVerify, BogusKeyIsTemperror) {
 
 TEST_F(DkimVerify, BrokenKeyRecordsArePermerrors) {
   for (std::vector<std::string> records : std::vector<std::vector<std::string>>{
-           {"v=DKIM1; k=rsa; p="},                       // revoked
-           {"v=DKIM1; k=rsa; p=!!!notbase64"},           // undecodable
-           {"v=DKIM1; k=rsa; p=AAAA"},                   // not a key
-           {"v=DKIM1; k=foo; p=AAAA"},                   // unknown key type
-           {"garbage"},                                  //
+           {"v=DKIM1; k=rsa; p="},                        // revoked
+           {"v=DKIM1; k=rsa; p=!!!notbase64"},            // undecodable
+           {"v=DKIM1; k=rsa; p=AAAA"},                    // not a key
+           {"v=DKIM1; k=foo; p=AAAA"},                    // unknown key type
+           {"garbage"},                                   //
            {rsa_key().txt_record, rsa_key().txt_record},  // two records
-           {std::string(5000, 'x')},                     // over the size limit
+           {std::string(5000, 'x')},                      // over the size limit
        }) {
     resolver_.set_txt("sel._domainkey.example.org", records);
     auto results = verify(resolver_, testing::sign(kMessage, rsa_key()));
@@ -280,8 +285,7 @@ TEST_F(DkimVerify, MultipleSignaturesEachReportedInOrder) {
   SignOptions missing;
   missing.domain = "nokey.example";
   std::string message = testing::sign(
-      testing::sign(testing::sign(kMessage, rsa_key()), ed25519_key(), list), rsa_key(),
-      missing);
+      testing::sign(testing::sign(kMessage, rsa_key()), ed25519_key(), list), rsa_key(), missing);
   auto results = verify(resolver_, message);
   ASSERT_EQ(results.size(), 3u);
   EXPECT_EQ(results[0].domain, "nokey.example");
@@ -347,8 +351,8 @@ TEST_F(DkimVerify, MalformedInputDoesNotCrash) {
   std::string signature = "DKIM-Signature: v=1; a=rsa-sha256; d=example.org; s=sel; b=AAAA\r\n";
   for (std::string message : {
            std::string("DKIM-Signature: garbage\r\n\r\nbody\r\n"),
-           signature + "\r\n",                                  // no From
-           signature + "From: a@example.org\r\n",               // no body
+           signature + "\r\n",                                 // no From
+           signature + "From: a@example.org\r\n",              // no body
            signature + "From: a@example.org\r\n\r\n\r\n\r\n",  // empty lines
            std::string("DKIM-Signature: v=1; d=\xff\x01; s=../..; b=\r\nFrom: x\r\n\r\nx"),
            std::string("no colon here\r\nDKIM-Signature:\r\n\r\n"),
@@ -362,6 +366,26 @@ TEST_F(DkimVerify, MalformedInputDoesNotCrash) {
       EXPECT_EQ(r.reason.find('\n'), std::string::npos);
     }
   }
+}
+
+TEST_F(DkimVerify, ConcurrentVerification) {
+  const std::string good = testing::sign(kMessage, rsa_key());
+  const std::string ed = testing::sign(kMessage, ed25519_key(), ed_options());
+  const std::string bad = replace(good, "noon", "one");
+  std::vector<std::thread> threads;
+  std::vector<int> wrong(4, 0);
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 25; ++i) {
+        auto g = verify(resolver_, t % 2 ? good : ed);
+        auto b = verify(resolver_, bad);
+        if (g.size() != 1 || g[0].outcome != Outcome::kPass) ++wrong[t];
+        if (b.size() != 1 || b[0].outcome != Outcome::kFail) ++wrong[t];
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  for (int w : wrong) EXPECT_EQ(w, 0);
 }
 
 TEST(DkimOutcome, Rfc8601Names) {

@@ -16,7 +16,8 @@ constexpr size_t kFoldColumn = 78;
 bool is_keyword(std::string_view s) {
   if (s.empty() || s.back() == '-') return false;
   for (char c : s) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
+    bool ok =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
     if (!ok) return false;
   }
   return true;
@@ -65,9 +66,12 @@ bool is_plain_address(std::string_view s) {
 std::string sanitize(std::string_view value) {
   std::string out;
   for (unsigned char c : value.substr(0, kMaxValueBytes)) {
-    if (c == '\t') out.push_back(' ');
-    else if (c < 0x20 || c >= 0x7f) out.push_back('?');
-    else out.push_back(static_cast<char>(c));
+    if (c == '\t')
+      out.push_back(' ');
+    else if (c < 0x20 || c >= 0x7f)
+      out.push_back('?');
+    else
+      out.push_back(static_cast<char>(c));
   }
   return out;
 }
@@ -127,9 +131,12 @@ size_t skip_cfws(std::string_view s, size_t i) {
   while (i < s.size()) {
     char c = s[i];
     if (depth > 0) {
-      if (c == '\\') ++i;
-      else if (c == '(') ++depth;
-      else if (c == ')') --depth;
+      if (c == '\\')
+        ++i;
+      else if (c == '(')
+        ++depth;
+      else if (c == ')')
+        --depth;
       ++i;
     } else if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
       ++i;

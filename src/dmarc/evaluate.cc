@@ -156,9 +156,9 @@ std::optional<Policy> parse_record(const std::string& record, const std::string&
   }
   std::string text = record.substr(0, kMaxRecordBytes);
   std::string where = domain;
-  OPENDMARC_STATUS_T status = opendmarc_policy_store_dmarc(
-      ctx.get(), reinterpret_cast<u_char*>(text.data()), reinterpret_cast<u_char*>(where.data()),
-      nullptr);
+  OPENDMARC_STATUS_T status =
+      opendmarc_policy_store_dmarc(ctx.get(), reinterpret_cast<u_char*>(text.data()),
+                                   reinterpret_cast<u_char*>(where.data()), nullptr);
   if (status != DMARC_PARSE_OKAY) {
     const char* why = opendmarc_policy_status_to_str(status);
     error = why != nullptr ? why : "invalid DMARC record";
@@ -187,9 +187,12 @@ std::optional<Policy> parse_record(const std::string& record, const std::string&
 
 Disposition disposition_of(int p) {
   switch (p) {
-    case DMARC_RECORD_P_REJECT: return Disposition::kReject;
-    case DMARC_RECORD_P_QUARANTINE: return Disposition::kQuarantine;
-    default: return Disposition::kNone;
+    case DMARC_RECORD_P_REJECT:
+      return Disposition::kReject;
+    case DMARC_RECORD_P_QUARANTINE:
+      return Disposition::kQuarantine;
+    default:
+      return Disposition::kNone;
   }
 }
 
@@ -270,8 +273,10 @@ Verdict evaluate_one(dns::Resolver& resolver, const Input& input, const std::str
   Disposition disposition = disposition_of(requested);
   int sample = input.pct_sample >= 0 && input.pct_sample < 100 ? input.pct_sample : draw_sample();
   bool sampled = sample < policy->pct;
-  if (!sampled && disposition == Disposition::kReject) disposition = Disposition::kQuarantine;
-  else if (!sampled && disposition == Disposition::kQuarantine) disposition = Disposition::kNone;
+  if (!sampled && disposition == Disposition::kReject)
+    disposition = Disposition::kQuarantine;
+  else if (!sampled && disposition == Disposition::kQuarantine)
+    disposition = Disposition::kNone;
   v.policy = disposition;
   v.outcome = temporary ? Outcome::kTempError : Outcome::kFail;
   v.reason = temporary ? "an aligned check failed temporarily" : "neither SPF nor DKIM aligned";
@@ -285,11 +290,16 @@ Verdict evaluate_one(dns::Resolver& resolver, const Input& input, const std::str
 // How much a verdict weighs when several From domains are evaluated (RFC 7489 §6.6.1).
 int severity(const Verdict& v) {
   switch (v.outcome) {
-    case Outcome::kFail: return 40 + static_cast<int>(v.policy);
-    case Outcome::kTempError: return 30;
-    case Outcome::kPermError: return 20;
-    case Outcome::kNone: return 10;
-    case Outcome::kPass: return 0;
+    case Outcome::kFail:
+      return 40 + static_cast<int>(v.policy);
+    case Outcome::kTempError:
+      return 30;
+    case Outcome::kPermError:
+      return 20;
+    case Outcome::kNone:
+      return 10;
+    case Outcome::kPass:
+      return 0;
   }
   return 0;
 }
@@ -298,20 +308,28 @@ int severity(const Verdict& v) {
 
 std::string_view to_string(Outcome outcome) {
   switch (outcome) {
-    case Outcome::kNone: return "none";
-    case Outcome::kPass: return "pass";
-    case Outcome::kFail: return "fail";
-    case Outcome::kTempError: return "temperror";
-    case Outcome::kPermError: return "permerror";
+    case Outcome::kNone:
+      return "none";
+    case Outcome::kPass:
+      return "pass";
+    case Outcome::kFail:
+      return "fail";
+    case Outcome::kTempError:
+      return "temperror";
+    case Outcome::kPermError:
+      return "permerror";
   }
   return "permerror";
 }
 
 std::string_view to_string(Disposition disposition) {
   switch (disposition) {
-    case Disposition::kNone: return "none";
-    case Disposition::kQuarantine: return "quarantine";
-    case Disposition::kReject: return "reject";
+    case Disposition::kNone:
+      return "none";
+    case Disposition::kQuarantine:
+      return "quarantine";
+    case Disposition::kReject:
+      return "reject";
   }
   return "none";
 }
@@ -335,8 +353,10 @@ Verdict evaluate(dns::Resolver& resolver, const Input& input) {
   bool invalid = false;
   for (const std::string& raw : input.from_domains) {
     std::string d = normalize(raw);
-    if (d.empty()) invalid = true;
-    else if (seen.insert(d).second) domains.push_back(d);
+    if (d.empty())
+      invalid = true;
+    else if (seen.insert(d).second)
+      domains.push_back(d);
   }
   if (domains.size() > kMaxFromDomains) {
     Verdict v;

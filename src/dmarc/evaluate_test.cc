@@ -209,8 +209,8 @@ TEST_F(DmarcEvaluate, RecordSelection) {
   EXPECT_EQ(v.reason, "several DMARC records");
 
   // "v=DMARC1" must come first and be exact.
-  for (std::string record : {"p=reject; v=DMARC1", "v=dmarc1; p=reject", "v=DMARC10; p=reject",
-                             " v=DMARC1; p=reject"}) {
+  for (std::string record :
+       {"p=reject; v=DMARC1", "v=dmarc1; p=reject", "v=DMARC10; p=reject", " v=DMARC1; p=reject"}) {
     resolver_.set_txt("_dmarc.example.org", {record});
     EXPECT_EQ(evaluate(resolver_, from("example.org")).outcome, Outcome::kNone) << record;
   }

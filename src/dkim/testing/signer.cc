@@ -25,8 +25,8 @@ struct BioFree {
 
 std::string private_pem(EVP_PKEY* key) {
   std::unique_ptr<BIO, BioFree> bio(BIO_new(BIO_s_mem()));
-  SEALMAIL_CHECK(PEM_write_bio_PrivateKey(bio.get(), key, nullptr, nullptr, 0, nullptr,
-                                          nullptr) == 1);
+  SEALMAIL_CHECK(PEM_write_bio_PrivateKey(bio.get(), key, nullptr, nullptr, 0, nullptr, nullptr) ==
+                 1);
   char* data = nullptr;
   long size = BIO_get_mem_data(bio.get(), &data);
   return std::string(data, static_cast<size_t>(size));
@@ -48,7 +48,7 @@ DKIM_LIB* signing_library() {
 
 TestKey generate_key(KeyType type) {
   std::unique_ptr<EVP_PKEY, PkeyFree> key(
-      type == KeyType::kEd25519 ? EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519")
+      type == KeyType::kEd25519  ? EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519")
       : type == KeyType::kRsa512 ? EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", size_t{512})
                                  : EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", size_t{2048}));
   SEALMAIL_CHECK(key != nullptr);

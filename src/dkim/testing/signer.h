@@ -4,9 +4,9 @@
 // Thread-safety: call from one thread.
 #pragma once
 
+#include <sys/types.h>
 #include <string>
 #include <string_view>
-#include <sys/types.h>
 
 namespace sealmail::dkim::testing {
 

@@ -10,6 +10,7 @@ void register_api(http::Router& router, std::shared_ptr<ApiContext> ctx) {
   register_sessions(router, ctx);
   register_totp(router, ctx);
   register_keys(router, ctx);
+  register_messages(router, ctx);
 }
 
 }  // namespace sealmail::server::api

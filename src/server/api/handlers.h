@@ -15,5 +15,6 @@ void register_accounts(http::Router& router, std::shared_ptr<ApiContext> ctx);  
 void register_sessions(http::Router& router, std::shared_ptr<ApiContext> ctx);  // sessions.cc
 void register_totp(http::Router& router, std::shared_ptr<ApiContext> ctx);      // totp.cc
 void register_keys(http::Router& router, std::shared_ptr<ApiContext> ctx);      // keys.cc
+void register_messages(http::Router& router, std::shared_ptr<ApiContext> ctx);  // messages.cc
 
 }  // namespace sealmail::server::api

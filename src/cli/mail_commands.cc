@@ -1,0 +1,190 @@
+// mail_commands.cc — `sealmail list` and `sealmail read`: the logged-in account's mail, decrypted
+// here with keys unlocked by the (mailbox) password. The server only ever sends ciphertext.
+#include <iostream>
+#include <memory>
+#include <string>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.h"
+#include "cli/logged_in.h"
+#include "cli/secret_input.h"
+#include "client/mailbox.h"
+#include "mime/mime.h"
+#include "mime/pgp_mime.h"
+
+namespace sealmail::cli {
+namespace {
+
+using Json = nlohmann::json;
+
+struct MailOptions {
+  std::string address;
+  std::string password_file;
+  std::string folder = "inbox";
+  size_t limit = 50;
+  std::string id;
+  bool json = false;
+  bool raw = false;
+};
+
+void add_common_options(CLI::App* cmd, MailOptions& o) {
+  cmd->add_option("--address", o.address, "The logged-in account to use (default: the last)");
+  cmd->add_option("--password-file", o.password_file,
+                  "Read the password (the mailbox password in two-password mode) from a file");
+}
+
+Result<client::Mailbox> open_mailbox(Account& account, const MailOptions& o) {
+  SecretReader reader;
+  std::string password = SEALMAIL_TRY(reader.secret(o.password_file, "Password"));
+  return client::Mailbox::open(*account.api, password);
+}
+
+std::string first_address(const std::vector<mime::Address>& list) {
+  if (list.empty()) return "";
+  const mime::Address& a = list.front();
+  return a.name.empty() ? a.addr : fmt::format("{} <{}>", a.name, a.addr);
+}
+
+std::string joined_addresses(const std::vector<mime::Address>& list) {
+  std::string out;
+  for (const mime::Address& a : list) {
+    if (!out.empty()) out += ", ";
+    out += a.name.empty() ? a.addr : fmt::format("{} <{}>", a.name, a.addr);
+  }
+  return out;
+}
+
+// Control characters in text that came from a sender must not drive the terminal; CRLF line
+// ends become the terminal's LF.
+std::string printable(std::string_view text) {
+  std::string out;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') continue;
+    out += (c < 0x20 && c != '\n' && c != '\t') || c == 0x7f ? '?' : static_cast<char>(c);
+  }
+  return out;
+}
+
+Json listing_json(const client::MessageListing& m) {
+  Json out = mime::to_json(m.summary);
+  out["id"] = m.id;
+  out["folder"] = m.folder;
+  out["address"] = m.address;
+  out["size"] = m.size;
+  out["received_ms"] = m.received_ms;
+  return out;
+}
+
+Status list_command(const MailOptions& o) {
+  Account account = SEALMAIL_TRY(logged_in_as(o.address));
+  client::Mailbox mailbox = SEALMAIL_TRY(open_mailbox(account, o));
+  auto messages = SEALMAIL_TRY(mailbox.list(o.folder, o.limit));
+  if (o.json) {
+    Json out = Json::array();
+    for (const auto& m : messages) out.push_back(listing_json(m));
+    std::cout << out.dump(2) << "\n";
+    return ok_status();
+  }
+  if (messages.empty()) std::cout << "No messages in " << o.folder << ".\n";
+  for (const auto& m : messages) {
+    std::cout << printable(fmt::format("{}  {}  {:<30.30}  {}{}\n", m.id, utc_minute(m.received_ms),
+                                       first_address(m.summary.from), m.summary.subject,
+                                       m.summary.attachments.empty() ? "" : "  [attachments]"));
+  }
+  return ok_status();
+}
+
+// The message as a reader sees it: headers, the text parts, attachment names, and in words
+// how it was protected. Parts the sender encrypted are decrypted here, each shown on its own.
+Status show(client::Mailbox& mailbox, const client::OpenedMessage& opened) {
+  const mime::Summary& s = opened.listing.summary;
+  std::cout << printable(fmt::format("From: {}\nTo: {}\n", joined_addresses(s.from),
+                                     joined_addresses(s.to)));
+  if (!s.cc.empty()) std::cout << printable("Cc: " + joined_addresses(s.cc) + "\n");
+  std::cout << printable(fmt::format("Date: {}\nSubject: {}\n", s.date_raw, s.subject));
+
+  auto parsed = SEALMAIL_TRY(mime::parse(opened.raw.reveal()));
+  std::vector<mime::DisplayPart> parts = mime::display_plan(parsed);
+  bool sender_encrypted = false;
+  std::vector<mime::DisplayPart> shown;
+  for (mime::DisplayPart& part : parts) {
+    if (part.origin != mime::DisplayPart::kEncrypted) {
+      shown.push_back(std::move(part));
+      continue;
+    }
+    sender_encrypted = true;
+    auto plaintext = mailbox.decrypt(part.text);
+    if (!plaintext.ok()) {
+      shown.push_back(mime::DisplayPart{.origin = mime::DisplayPart::kPlaintext,
+                                        .content_type = "text/plain",
+                                        .text = "[an encrypted part that cannot be opened: " +
+                                                plaintext.error().message + "]",
+                                        .filename = {},
+                                        .isolated = true,
+                                        .encrypted_part_not_top_level = false});
+      continue;
+    }
+    auto decrypted = SEALMAIL_TRY(mime::decrypted_display_parts(
+        part, plaintext->plaintext.reveal(), part.content_type == "multipart/encrypted"));
+    for (auto& d : decrypted) shown.push_back(std::move(d));
+  }
+  std::cout << (sender_encrypted
+                    ? "Security: end-to-end encrypted by the sender\n"
+                    : "Security: sent unencrypted over the Internet; encrypted for you on arrival\n");
+  std::cout << "\n";
+  for (const mime::DisplayPart& part : shown) {
+    if (!part.filename.empty() || (part.content_type != "text/plain" && !part.text.empty() &&
+                                   part.content_type != "text/html")) {
+      std::cout << printable(fmt::format("[attachment: {} ({})]\n", part.filename,
+                                         part.content_type));
+      continue;
+    }
+    std::string text =
+        part.content_type == "text/html" ? mime::html_to_text(part.text) : part.text;
+    if (part.isolated) std::cout << "----- encrypted part -----\n";
+    std::cout << printable(text);
+    if (!text.empty() && text.back() != '\n') std::cout << "\n";
+    if (part.isolated) std::cout << "----- end of encrypted part -----\n";
+  }
+  for (const mime::Attachment& a : s.attachments) {
+    std::cout << printable(fmt::format("[attachment: {} ({}, {} bytes)]\n", a.filename,
+                                       a.content_type, a.size));
+  }
+  return ok_status();
+}
+
+Status read_command(const MailOptions& o) {
+  Account account = SEALMAIL_TRY(logged_in_as(o.address));
+  client::Mailbox mailbox = SEALMAIL_TRY(open_mailbox(account, o));
+  client::OpenedMessage opened = SEALMAIL_TRY(mailbox.read(o.id));
+  if (o.raw) {
+    std::cout << opened.raw.reveal();
+    return ok_status();
+  }
+  return show(mailbox, opened);
+}
+
+}  // namespace
+
+void add_mail_commands(CLI::App& app, int& exit_code) {
+  auto o = std::make_shared<MailOptions>();
+
+  CLI::App* list = app.add_subcommand(
+      "list", "List a folder's messages, newest first (asks for the password to decrypt them)");
+  add_common_options(list, *o);
+  list->add_option("--folder", o->folder, "inbox or spam")->check(CLI::IsMember({"inbox", "spam"}));
+  list->add_option("--limit", o->limit, "At most this many")->check(CLI::Range(1, 1000));
+  list->add_flag("--json", o->json, "JSON: the decrypted summary of each message");
+  list->callback([&exit_code, o] { run(exit_code, [o] { return list_command(*o); }); });
+
+  CLI::App* read = app.add_subcommand("read", "Decrypt and show one message");
+  add_common_options(read, *o);
+  read->add_option("id", o->id, "The message id from `sealmail list`")->required();
+  read->add_flag("--raw", o->raw, "Print the message exactly as it was received");
+  read->callback([&exit_code, o] { run(exit_code, [o] { return read_command(*o); }); });
+}
+
+}  // namespace sealmail::cli
