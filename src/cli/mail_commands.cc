@@ -3,10 +3,12 @@
 #include <iostream>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "base/base64.h"
 #include "cli/commands.h"
 #include "cli/logged_in.h"
 #include "cli/secret_input.h"
@@ -24,7 +26,7 @@ struct MailOptions {
   std::string password_file;
   std::string folder = "inbox";
   size_t limit = 50;
-  std::string id;
+  std::vector<std::string> ids;
   bool json = false;
   bool raw = false;
 };
@@ -159,12 +161,22 @@ Status show(client::Mailbox& mailbox, const client::OpenedMessage& opened) {
 Status read_command(const MailOptions& o) {
   Account account = SEALMAIL_TRY(logged_in_as(o.address));
   client::Mailbox mailbox = SEALMAIL_TRY(open_mailbox(account, o));
-  client::OpenedMessage opened = SEALMAIL_TRY(mailbox.read(o.id));
-  if (o.raw) {
-    std::cout << opened.raw.reveal();
-    return ok_status();
+  Json all = Json::array();
+  for (size_t i = 0; i < o.ids.size(); ++i) {
+    client::OpenedMessage opened = SEALMAIL_TRY(mailbox.read(o.ids[i]));
+    if (o.json) {
+      Json one = listing_json(opened.listing);
+      one["raw_base64"] = base64_encode(opened.raw.reveal());
+      all.push_back(std::move(one));
+    } else if (o.raw) {
+      std::cout << opened.raw.reveal();
+    } else {
+      if (i > 0) std::cout << "\n";
+      SEALMAIL_RETURN_IF_ERROR(show(mailbox, opened));
+    }
   }
-  return show(mailbox, opened);
+  if (o.json) std::cout << all.dump(2) << "\n";
+  return ok_status();
 }
 
 }  // namespace
@@ -180,10 +192,12 @@ void add_mail_commands(CLI::App& app, int& exit_code) {
   list->add_flag("--json", o->json, "JSON: the decrypted summary of each message");
   list->callback([&exit_code, o] { run(exit_code, [o] { return list_command(*o); }); });
 
-  CLI::App* read = app.add_subcommand("read", "Decrypt and show one message");
+  CLI::App* read = app.add_subcommand("read", "Decrypt and show messages");
   add_common_options(read, *o);
-  read->add_option("id", o->id, "The message id from `sealmail list`")->required();
+  read->add_option("ids", o->ids, "Message ids from `sealmail list`")->required();
   read->add_flag("--raw", o->raw, "Print the message exactly as it was received");
+  read->add_flag("--json", o->json,
+                 "JSON: each message's summary and the received message in raw_base64");
   read->callback([&exit_code, o] { run(exit_code, [o] { return read_command(*o); }); });
 }
 
