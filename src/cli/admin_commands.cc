@@ -1,4 +1,4 @@
-// `sealmail domain …` and `sealmail user …`: administration on the server machine, straight
+// `sealmail domain …`, `sealmail alias …` and `sealmail user …`: administration on the server machine, straight
 // on the store named by the server's config (no API, no login: whoever can read the config and
 // the data folder administers the server).
 #include <iostream>
@@ -20,6 +20,9 @@
 
 namespace sealmail::cli {
 namespace {
+
+void add_catch_all_command(CLI::App* domain, int& exit_code,
+                           const std::shared_ptr<std::string>& config_path);
 
 using Json = nlohmann::json;
 
@@ -109,6 +112,100 @@ void add_domain_commands(CLI::App& app, int& exit_code,
       return ok_status();
     });
   });
+  add_catch_all_command(domain, exit_code, config_path);
+}
+
+void add_catch_all_command(CLI::App* domain, int& exit_code,
+                           const std::shared_ptr<std::string>& config_path) {
+  auto name = std::make_shared<std::string>();
+  auto address = std::make_shared<std::string>();
+  auto off = std::make_shared<bool>(false);
+  CLI::App* catch_all = domain->add_subcommand(
+      "catch-all", "Deliver mail for unknown addresses of a domain to one address, or stop");
+  catch_all->add_option("NAME", *name, "The hosted domain")->required();
+  catch_all->add_option("ADDRESS", *address, "The address that gets the mail");
+  catch_all->add_flag("--off", *off, "Refuse mail for unknown addresses again (550 5.1.1)");
+  catch_all->callback([=, &exit_code] {
+    with_admin(config_path, exit_code, [&](Admin& admin) -> Status {
+      if (*off == !address->empty()) {
+        return make_error(Errc::kInvalidArgument, "give either ADDRESS or --off");
+      }
+      Status set = admin.store->set_catch_all(*name, *address);
+      if (!set.ok() && set.error().code == Errc::kNotFound) {
+        return make_error(Errc::kNotFound, "no hosted domain " + *name + " or no address " +
+                                               *address);
+      }
+      SEALMAIL_RETURN_IF_ERROR(set);
+      std::cout << (*off ? "no catch-all for " + ascii_lowercase(*name)
+                         : "mail for unknown addresses of " + ascii_lowercase(*name) + " goes to " +
+                               ascii_lowercase(*address))
+                << "\n";
+      return ok_status();
+    });
+  });
+}
+
+void add_alias_commands(CLI::App& app, int& exit_code,
+                        const std::shared_ptr<std::string>& config_path) {
+  CLI::App* alias = app.add_subcommand("alias", "Other names for addresses");
+  alias->require_subcommand(1);
+  alias->add_option("--config", *config_path, "The server's config file");
+  alias->fallthrough();
+
+  auto name = std::make_shared<std::string>();
+  auto target = std::make_shared<std::string>();
+  CLI::App* add = alias->add_subcommand("add", "Deliver mail for ALIAS to the address TARGET");
+  add->add_option("ALIAS", *name, "The new name, on a hosted domain")->required();
+  add->add_option("TARGET", *target, "An existing address")->required();
+  add->callback([=, &exit_code] {
+    with_admin(config_path, exit_code, [&](Admin& admin) -> Status {
+      const size_t at = name->rfind('@');
+      if (at == std::string::npos || !admin.store->find_domain(name->substr(at + 1)).ok()) {
+        return make_error(Errc::kInvalidArgument, *name + " is not on a hosted domain");
+      }
+      Status added = admin.store->add_alias(*name, *target);
+      if (!added.ok() && added.error().code == Errc::kNotFound) {
+        return make_error(Errc::kNotFound, "no address " + *target);
+      }
+      if (!added.ok() && added.error().code == Errc::kAlreadyExists) {
+        return make_error(Errc::kAlreadyExists, *name + " is taken");
+      }
+      SEALMAIL_RETURN_IF_ERROR(added);
+      std::cout << "mail for " << *name << " goes to " << ascii_lowercase(*target) << "\n";
+      return ok_status();
+    });
+  });
+
+  CLI::App* remove = alias->add_subcommand("remove", "Remove an alias");
+  remove->add_option("ALIAS", *name, "The alias")->required();
+  remove->callback([=, &exit_code] {
+    with_admin(config_path, exit_code, [&](Admin& admin) -> Status {
+      Status removed = admin.store->remove_alias(*name);
+      if (!removed.ok() && removed.error().code == Errc::kNotFound) {
+        return make_error(Errc::kNotFound, "no alias " + *name);
+      }
+      return removed;
+    });
+  });
+
+  auto json = std::make_shared<bool>(false);
+  CLI::App* list = alias->add_subcommand("list", "List aliases");
+  list->add_flag("--json", *json, "JSON output");
+  list->callback([=, &exit_code] {
+    with_admin(config_path, exit_code, [&](Admin& admin) -> Status {
+      auto aliases = SEALMAIL_TRY(admin.store->list_aliases());
+      Json out = Json::array();
+      for (const auto& a : aliases) {
+        if (*json) {
+          out.push_back({{"alias", a.alias}, {"target", a.target}});
+        } else {
+          std::cout << a.alias << " -> " << a.target << "\n";
+        }
+      }
+      if (*json) std::cout << out.dump(2) << "\n";
+      return ok_status();
+    });
+  });
 }
 
 void add_user_commands(CLI::App& app, int& exit_code,
@@ -181,21 +278,22 @@ void add_user_commands(CLI::App& app, int& exit_code,
       const PlanConfig* limits = find_plan(admin.config, account.plan);
       if (limits == nullptr) limits = &admin.config.plans.front();
       auto addresses = SEALMAIL_TRY(admin.store->list_addresses(account.id));
+      const int64_t used = SEALMAIL_TRY(admin.store->storage_used(account.id));
       if (*quota_json) {
         std::cout << Json{{"address", account.address},
                           {"plan", account.plan},
                           {"addresses", {{"used", addresses.size()}, {"limit", limits->addresses}}},
-                          {"storage_bytes", {{"used", 0}, {"limit", limits->storage_bytes}}},
+                          {"storage_bytes", {{"used", used}, {"limit", limits->storage_bytes}}},
                           {"messages_per_hour", limits->messages_per_hour},
                           {"messages_per_day", limits->messages_per_day}}
                          .dump(2)
                   << "\n";
       } else {
         std::cout << fmt::format(
-            "{}: plan {}\n  addresses          {} of {}\n  storage            0 of {} MiB\n"
+            "{}: plan {}\n  addresses          {} of {}\n  storage            {} of {} MiB\n"
             "  messages per hour  {}\n  messages per day   {}\n",
             account.address, account.plan, addresses.size(), limits->addresses,
-            limits->storage_bytes >> 20, limits->messages_per_hour, limits->messages_per_day);
+            (used + (1 << 20) - 1) >> 20, limits->storage_bytes >> 20, limits->messages_per_hour, limits->messages_per_day);
       }
       return ok_status();
     });
@@ -238,6 +336,7 @@ void add_user_commands(CLI::App& app, int& exit_code,
 void add_admin_commands(CLI::App& app, int& exit_code) {
   auto config_path = std::make_shared<std::string>(default_config_path());
   add_domain_commands(app, exit_code, config_path);
+  add_alias_commands(app, exit_code, config_path);
   add_user_commands(app, exit_code, config_path);
 }
 

@@ -26,6 +26,7 @@ struct MailOptions {
   std::string password_file;
   std::string folder = "inbox";
   size_t limit = 50;
+  size_t offset = 0;
   std::vector<std::string> ids;
   bool json = false;
   bool raw = false;
@@ -83,7 +84,7 @@ Json listing_json(const client::MessageListing& m) {
 Status list_command(const MailOptions& o) {
   Account account = SEALMAIL_TRY(logged_in_as(o.address));
   client::Mailbox mailbox = SEALMAIL_TRY(open_mailbox(account, o));
-  auto messages = SEALMAIL_TRY(mailbox.list(o.folder, o.limit));
+  auto messages = SEALMAIL_TRY(mailbox.list(o.folder, o.limit, o.offset));
   if (o.json) {
     Json out = Json::array();
     for (const auto& m : messages) out.push_back(listing_json(m));
@@ -189,6 +190,7 @@ void add_mail_commands(CLI::App& app, int& exit_code) {
   add_common_options(list, *o);
   list->add_option("--folder", o->folder, "inbox or spam")->check(CLI::IsMember({"inbox", "spam"}));
   list->add_option("--limit", o->limit, "At most this many")->check(CLI::Range(1, 1000));
+  list->add_option("--offset", o->offset, "Skip this many (the newest) first");
   list->add_flag("--json", o->json, "JSON: the decrypted summary of each message");
   list->callback([&exit_code, o] { run(exit_code, [o] { return list_command(*o); }); });
 
