@@ -40,8 +40,8 @@ Status unbound_status(int code, std::string_view what) {
 bool plain_option_value(std::string_view value) {
   if (value.empty() || value.size() > 255) return false;
   return std::all_of(value.begin(), value.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '.' || c == '-' || c == '_' || c == ':' || c == '@';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '-' || c == '_' || c == ':' || c == '@';
   });
 }
 
@@ -100,8 +100,8 @@ Result<std::unique_ptr<UnboundResolver>> UnboundResolver::create(const UnboundOp
   ub_ctx* ctx = context.get();
   // A worker thread, not a forked process: we are a threaded server.
   SEALMAIL_RETURN_IF_ERROR(unbound_status(ub_ctx_async(ctx, 1), "dns: ub_ctx_async"));
-  SEALMAIL_RETURN_IF_ERROR(unbound_status(
-      ub_ctx_set_option(ctx, "do-not-query-localhost:", "no"), "dns: do-not-query-localhost"));
+  SEALMAIL_RETURN_IF_ERROR(unbound_status(ub_ctx_set_option(ctx, "do-not-query-localhost:", "no"),
+                                          "dns: do-not-query-localhost"));
   if (options.forwarders.empty()) {
     SEALMAIL_RETURN_IF_ERROR(
         unbound_status(ub_ctx_resolvconf(ctx, nullptr), "dns: reading /etc/resolv.conf"));
@@ -118,9 +118,8 @@ Result<std::unique_ptr<UnboundResolver>> UnboundResolver::create(const UnboundOp
         unbound_status(ub_ctx_set_option(ctx, "local-zone:", value.c_str()), "dns: local-zone"));
   }
   if (!options.trust_anchor_file.empty()) {
-    SEALMAIL_RETURN_IF_ERROR(
-        unbound_status(ub_ctx_add_ta_file(ctx, options.trust_anchor_file.c_str()),
-                       "dns: trust anchor file"));
+    SEALMAIL_RETURN_IF_ERROR(unbound_status(
+        ub_ctx_add_ta_file(ctx, options.trust_anchor_file.c_str()), "dns: trust anchor file"));
   }
   return std::unique_ptr<UnboundResolver>(new UnboundResolver(context.release(), options.timeout));
 }

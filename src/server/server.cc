@@ -33,6 +33,9 @@
 #include "server/api/api.h"
 #include "server/mx/group_commit.h"
 #include "server/mx/mx_sink.h"
+#include "server/mx/sender_check.h"
+#include "dmarc/evaluate.h"
+#include "dns/unbound_resolver.h"
 #include "smtp/engine.h"
 #include "store/store.h"
 
@@ -150,6 +153,22 @@ Status run(const Config& config) {
   // the sessions of a busy MX can all wait in the same commit.
   boost::asio::thread_pool mx_pool(kMxThreads);
   mx::GroupCommit group_commit(**store);
+  std::unique_ptr<dns::UnboundResolver> resolver;
+  std::unique_ptr<mx::SenderChecker> sender_checker;
+  if (has_role(config, "mx")) {
+    auto created = dns::UnboundResolver::create(dns::UnboundOptions{
+        .forwarders = config.dns.forwarders,
+        .trust_anchor_file = config.dns.trust_anchor_file,
+        .transparent_zones = config.dns.transparent_zones,
+        .timeout = config.dns.timeout});
+    if (!created.ok()) return make_error(created.error().code, "dns: " + created.error().message);
+    resolver = std::move(created).value();
+    if (Status psl = dmarc::initialize(); !psl.ok()) {
+      return make_error(psl.error().code, "dmarc: " + psl.error().message);
+    }
+    sender_checker = std::make_unique<mx::SenderChecker>(*resolver, config.hostname,
+                                                         config.mx.dmarc_reject == "quarantine");
+  }
   boost::asio::io_context io;
   std::vector<std::shared_ptr<net::Listener>> listeners;
   if (has_role(config, "api")) {
@@ -169,7 +188,12 @@ Status run(const Config& config) {
   }
 
   if (has_role(config, "mx")) {
-    auto sink = std::make_shared<mx::MxSink>(**store, config, group_commit, mx::SenderCheck{});
+    mx::SenderCheck check = [checker = sender_checker.get()](
+                                const smtp::Envelope& envelope, std::string_view message,
+                                const std::vector<std::string>& from_domains) {
+      return checker->check(envelope, message, from_domains);
+    };
+    auto sink = std::make_shared<mx::MxSink>(**store, config, group_commit, std::move(check));
     auto engines = mx_engines(config, std::move(sink));
     for (const Endpoint& endpoint : config.mx.listen) {
       net::ListenerOptions options =

@@ -78,15 +78,15 @@ TEST(MxFromRdata, NullMxIsTheRootName) {
 
 TEST(MxFromRdata, RefusesMalformedNames) {
   const std::vector<std::vector<uint8_t>> bad = {
-      {0, 10},                              // no name
-      {0, 10, 0xc0, 0x0c},                  // compression pointer
-      {0, 10, 3, 'a', 'b'},                 // label overruns
-      {0, 10, 1, 'a'},                      // no root label
-      {0, 10, 1, 'a', 0, 0},                // trailing bytes
-      {0, 10, 3, 'a', '.', 'b', 0},         // a dot inside a label
-      {0, 10, 3, 'a', ' ', 'b', 0},         // a space
-      {0, 10, 2, 'a', '\\', 0},             // a backslash
-      {0, 10, 2, 'a', 0x80, 0},             // not ASCII
+      {0, 10},                       // no name
+      {0, 10, 0xc0, 0x0c},           // compression pointer
+      {0, 10, 3, 'a', 'b'},          // label overruns
+      {0, 10, 1, 'a'},               // no root label
+      {0, 10, 1, 'a', 0, 0},         // trailing bytes
+      {0, 10, 3, 'a', '.', 'b', 0},  // a dot inside a label
+      {0, 10, 3, 'a', ' ', 'b', 0},  // a space
+      {0, 10, 2, 'a', '\\', 0},      // a backslash
+      {0, 10, 2, 'a', 0x80, 0},      // not ASCII
   };
   for (const auto& rdata : bad) EXPECT_FALSE(mx_from_rdata(bytes(rdata)).has_value());
   std::vector<uint8_t> label64 = {0, 1, 64};

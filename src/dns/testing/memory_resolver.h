@@ -58,7 +58,7 @@ class MemoryResolver final : public Resolver {
   struct Node {
     std::vector<std::string> txt, a, aaaa, ptr;
     std::vector<MxRecord> mx;
-    std::optional<Outcome> outcome;                   // for every type
+    std::optional<Outcome> outcome;                 // for every type
     std::map<RecordType, Outcome> outcome_by_type;  // wins over `outcome`
     Security security = Security::kInsecure;
     bool has_records = false;

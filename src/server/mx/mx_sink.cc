@@ -14,6 +14,7 @@
 #include "mime/mime.h"
 #include "pgp/key.h"
 #include "server/mx/seal.h"
+#include "server/mx/sender_check.h"
 
 namespace sealmail::server::mx {
 namespace {
@@ -98,26 +99,35 @@ smtp::Verdict MxSink::check_recipient(const smtp::Envelope& /*envelope*/,
   return reply(250, "2.1.5", "Ok");
 }
 
-smtp::Verdict MxSink::deliver(const smtp::Envelope& envelope, std::string_view message) {
-  SenderVerdict sender = check_ ? check_(envelope, message) : SenderVerdict{};
-  if (sender.action == SenderVerdict::Action::kReject) {
-    spdlog::info("mx: refused from {} (<{}>): {}", envelope.peer_address, envelope.mail_from,
-                 sender.reason);
-    return reply(550, "5.7.1", sender.reason);
-  }
+smtp::Verdict MxSink::deliver(const smtp::Envelope& envelope, std::string_view received) {
+  // A sender may not hand us a verdict in our name (RFC 8601 §5).
+  std::optional<std::string> cleaned = without_our_results(received, config_.hostname);
+  const std::string_view message = cleaned ? std::string_view(*cleaned) : received;
 
-  std::string full = std::move(sender.header);
-  full.append(message);
   mime::Limits limits;
-  limits.max_size = full.size() + 1;
+  limits.max_size = message.size() + 1;
   limits.max_header_block = config_.mx.max_header_bytes;
-  auto parsed = mime::parse(full, limits);
+  auto parsed = mime::parse(message, limits);
   if (!parsed.ok()) {
     spdlog::info("mx: refused from {} (<{}>), {} bytes: {}", envelope.peer_address,
                  envelope.mail_from, message.size(), parsed.error().message);
     return reply(550, "5.6.0", "Message structure refused: " + parsed.error().message);
   }
-  const std::string summary = mime::to_json(mime::summarize(*parsed)).dump();
+  const mime::Summary summary_fields = mime::summarize(*parsed);
+  const std::string summary = mime::to_json(summary_fields).dump();
+
+  std::vector<std::string> from_domains;
+  for (const mime::Address& from : summary_fields.from) {
+    from_domains.push_back(from.addr.substr(from.addr.rfind('@') + 1));
+  }
+  SenderVerdict sender = check_ ? check_(envelope, message, from_domains) : SenderVerdict{};
+  if (sender.action == SenderVerdict::Action::kReject) {
+    spdlog::info("mx: refused from {} (<{}>): {}", envelope.peer_address, envelope.mail_from,
+                 sender.reason);
+    return reply(550, "5.7.1", sender.reason);
+  }
+  std::string full = std::move(sender.header);
+  full.append(message);
 
   // Each account once, in envelope order.
   std::vector<Target> targets;

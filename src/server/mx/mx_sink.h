@@ -8,7 +8,8 @@
 // do not host, an address literal, or a local part carrying relay syntax ('@', '%', '!') →
 // 550 5.7.1 (never an open relay); a disabled account → 550 5.2.1; a mailbox at or over its
 // plan's storage → 452 4.2.2; a store failure → 451 4.3.0.
-// Delivery: DMARC p=reject → 550 5.7.1 (or Spam, by [mx] dmarc_reject); quarantine → Spam. A
+// Delivery: Authentication-Results fields naming our hostname are removed and ours is added
+// (sender_check.h). DMARC p=reject → 550 5.7.1 (or Spam, by [mx] dmarc_reject); quarantine → Spam. A
 // message whose MIME structure src/mime refuses (nesting, parts, header size) → 550 5.6.0.
 // One message is stored for all its recipients or for none: a copy that would pass its
 // account's quota → 452 4.2.2 for the whole message (the sender retries; nothing half-stored).
@@ -24,6 +25,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/config.h"
 #include "server/mx/group_commit.h"
@@ -41,9 +43,11 @@ struct SenderVerdict {
   std::string reason;  // one line for the reply and the log
 };
 
-// SPF/DKIM/DMARC for one received message (sender_check.h). Called concurrently.
-using SenderCheck =
-    std::function<SenderVerdict(const smtp::Envelope& envelope, std::string_view message)>;
+// SPF/DKIM/DMARC for one received message (sender_check.h), given the domains of its From
+// addresses. Called concurrently.
+using SenderCheck = std::function<SenderVerdict(const smtp::Envelope& envelope,
+                                                std::string_view message,
+                                                const std::vector<std::string>& from_domains)>;
 
 class MxSink final : public smtp::MailSink {
  public:

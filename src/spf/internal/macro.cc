@@ -41,15 +41,24 @@ std::string url_escape(std::string_view value) {
 const std::string* value_of(char letter, const MacroValues& values) {
   static const std::string kUnknown = "unknown";
   switch (ascii_lower(letter)) {
-    case 's': return &values.sender;
-    case 'l': return &values.local_part;
-    case 'o': return &values.sender_domain;
-    case 'd': return &values.domain;
-    case 'i': return &values.ip;
-    case 'p': return &kUnknown;
-    case 'v': return &values.ip_version;
-    case 'h': return &values.helo;
-    default: return nullptr;
+    case 's':
+      return &values.sender;
+    case 'l':
+      return &values.local_part;
+    case 'o':
+      return &values.sender_domain;
+    case 'd':
+      return &values.domain;
+    case 'i':
+      return &values.ip;
+    case 'p':
+      return &kUnknown;
+    case 'v':
+      return &values.ip_version;
+    case 'h':
+      return &values.helo;
+    default:
+      return nullptr;
   }
 }
 

@@ -11,9 +11,9 @@ namespace {
 constexpr std::string_view kVersion = "v=spf1";
 
 bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(),
-                    [](char x, char y) { return ascii_lower(x) == ascii_lower(y); });
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return ascii_lower(x) == ascii_lower(y);
+         });
 }
 
 bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
@@ -98,11 +98,24 @@ Status parse_directive(std::string_view term, Record& record) {
   Directive directive;
   directive.text = std::string(term);
   switch (term[0]) {
-    case '+': directive.qualifier = Qualifier::kPass; term.remove_prefix(1); break;
-    case '-': directive.qualifier = Qualifier::kFail; term.remove_prefix(1); break;
-    case '~': directive.qualifier = Qualifier::kSoftFail; term.remove_prefix(1); break;
-    case '?': directive.qualifier = Qualifier::kNeutral; term.remove_prefix(1); break;
-    default: break;
+    case '+':
+      directive.qualifier = Qualifier::kPass;
+      term.remove_prefix(1);
+      break;
+    case '-':
+      directive.qualifier = Qualifier::kFail;
+      term.remove_prefix(1);
+      break;
+    case '~':
+      directive.qualifier = Qualifier::kSoftFail;
+      term.remove_prefix(1);
+      break;
+    case '?':
+      directive.qualifier = Qualifier::kNeutral;
+      term.remove_prefix(1);
+      break;
+    default:
+      break;
   }
   size_t end = term.find_first_of(":/");
   std::string_view name = term.substr(0, end);
