@@ -60,7 +60,7 @@ struct MxConfig {
   uint32_t max_recipients = 100;
   uint32_t max_commands_before_mail = 50;
   uint32_t max_errors = 10;
-  uint32_t connections_per_minute_per_ip = 60;  // new connections from one address
+  uint32_t connections_per_minute_per_ip = 300;  // new connections from one address
   std::string bare_line_endings = "reject";     // or "normalize"
   std::string dmarc_reject = "reject";          // what p=reject gets: "reject" or "quarantine"
 };

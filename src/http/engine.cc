@@ -403,6 +403,10 @@ std::string HttpEngineFactory::refusal(Refusal why) {
       message = "too many connections from your address";
       retry_after = "30";
       break;
+    case Refusal::kTooFastFromAddress:
+      message = "too many new connections from your address";
+      retry_after = "60";
+      break;
     case Refusal::kShuttingDown:
       message = "server shutting down";
       retry_after = "30";

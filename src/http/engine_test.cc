@@ -365,7 +365,8 @@ TEST(HttpEngineFactory, CreatesEnginesAndRefusesWith503) {
 
   using Refusal = net::EngineFactory::Refusal;
   for (Refusal why :
-       {Refusal::kTooManyConnections, Refusal::kTooManyFromAddress, Refusal::kShuttingDown}) {
+       {Refusal::kTooManyConnections, Refusal::kTooManyFromAddress, Refusal::kShuttingDown,
+        Refusal::kTooFastFromAddress}) {
     auto responses = parse_responses(factory.refusal(why));
     ASSERT_EQ(responses.size(), 1u);
     EXPECT_EQ(responses[0].status, 503);

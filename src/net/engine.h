@@ -77,7 +77,12 @@ class EngineFactory {
 
   // Bytes sent to a connection refused before an engine is created, then the transport
   // closes (e.g. "421 4.7.0 Too many connections from your address\r\n").
-  enum class Refusal { kTooManyConnections, kTooManyFromAddress, kShuttingDown };
+  enum class Refusal {
+    kTooManyConnections,  // the listener's max_connections
+    kTooManyFromAddress,  // max_connections_per_ip
+    kShuttingDown,
+    kTooFastFromAddress,  // max_connections_per_minute_per_ip
+  };
   virtual std::string refusal(Refusal why) = 0;
 };
 

@@ -133,6 +133,8 @@ void Listener::admit(tcp::socket socket) {
       refusal = EngineFactory::Refusal::kTooManyConnections;
     } else if (per_ip != per_ip_.end() && per_ip->second >= options_.max_connections_per_ip) {
       refusal = EngineFactory::Refusal::kTooManyFromAddress;
+    } else if (!within_rate(ip)) {
+      refusal = EngineFactory::Refusal::kTooFastFromAddress;
     }
     if (refusal && refusing_ >= kMaxRefusing) {
       spdlog::info("{}: refused #{} from {} without reply: too many refusals pending",
@@ -155,6 +157,19 @@ void Listener::admit(tcp::socket socket) {
     live_[id] = connection;
   }
   connection->start();
+}
+
+bool Listener::within_rate(const std::string& ip) {
+  if (options_.max_connections_per_minute_per_ip == 0) return true;
+  constexpr std::chrono::minutes kWindow{1};
+  constexpr size_t kSweepAbove = 4096;  // addresses remembered before stale windows are dropped
+  const auto now = std::chrono::steady_clock::now();
+  if (per_ip_rate_.size() > kSweepAbove) {
+    std::erase_if(per_ip_rate_, [&](const auto& entry) { return now - entry.second.start >= kWindow; });
+  }
+  Window& window = per_ip_rate_[ip];
+  if (window.count == 0 || now - window.start >= kWindow) window = Window{now, 0};
+  return ++window.count <= options_.max_connections_per_minute_per_ip;
 }
 
 // Runs in a connection's destructor, on that connection's strand (or wherever the last

@@ -66,6 +66,9 @@ struct ListenerOptions {
   Tls tls = Tls::kNone;
   size_t max_connections = 1000;
   size_t max_connections_per_ip = 20;  // exact address (an IPv6 /64 is not grouped)
+  // New connections per address within a minute (a fixed window per address); 0 = no limit.
+  // Refused ones count too, so hammering does not reopen the door.
+  size_t max_connections_per_minute_per_ip = 0;
   // No progress on a read, a write or a TLS handshake for this long ends the connection.
   std::chrono::milliseconds idle_timeout = std::chrono::minutes(5);  // RFC 5321 §4.5.3.2.7
   std::chrono::milliseconds session_timeout = std::chrono::hours(1);
@@ -149,6 +152,13 @@ class Listener : public std::enable_shared_from_this<Listener> {
   size_t active_ = 0;                     // guarded by mu_; connections holding a slot
   size_t refusing_ = 0;                   // guarded by mu_; connections being refused
   std::map<std::string, size_t> per_ip_;  // guarded by mu_
+  struct Window {
+    std::chrono::steady_clock::time_point start;
+    size_t count = 0;
+  };
+  std::map<std::string, Window> per_ip_rate_;  // guarded by mu_; windows younger than a minute
+  // Whether `ip` may open another connection now; counts it. Requires mu_.
+  bool within_rate(const std::string& ip);
   // Every connection, refused ones included, so that the drain deadline reaches them all.
   std::map<uint64_t, std::weak_ptr<internal::Connection>> live_;  // guarded by mu_
 };

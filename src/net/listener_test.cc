@@ -334,6 +334,23 @@ TEST(Listener, PerAddressConnectionLimit) {
   EXPECT_EQ(server->listener->connection_count(), 3u);
 }
 
+TEST(Listener, PerAddressConnectionRate) {
+  ListenerOptions options = plain_options();
+  options.max_connections_per_minute_per_ip = 3;
+  auto server = TestServer::start(options);
+  ASSERT_NE(server, nullptr);
+  for (int i = 0; i < 3; ++i) {
+    auto client = connect_and_greet(*server);
+    ASSERT_NE(client, nullptr) << i;
+  }
+  // The three may have closed: the rate counts openings, not open connections.
+  auto fourth = TestClient::connect(server->port());
+  ASSERT_NE(fourth, nullptr);
+  EXPECT_EQ(fourth->read_to_eof(), "refused:3\r\n");  // kTooFastFromAddress
+  auto elsewhere = connect_and_greet(*server, "127.0.0.2");
+  EXPECT_NE(elsewhere, nullptr);
+}
+
 TEST(Listener, ImplicitTlsRefusalIsSentOverTls) {
   Certificate certificate;
   ListenerOptions options = plain_options();

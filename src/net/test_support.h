@@ -89,7 +89,7 @@ class LineEngineFactory : public EngineFactory {
  public:
   explicit LineEngineFactory(std::shared_ptr<EngineLog> log) : log_(std::move(log)) {}
   std::unique_ptr<Engine> create() override { return std::make_unique<LineEngine>(log_); }
-  // "refused:<0|1|2>\r\n" in the order of the Refusal enum.
+  // "refused:<0|1|2|3>\r\n" in the order of the Refusal enum.
   std::string refusal(Refusal why) override;
 
  private:

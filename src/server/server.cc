@@ -199,6 +199,7 @@ Status run(const Config& config) {
       net::ListenerOptions options =
           listener_options(config, "mx", endpoint, net::ListenerOptions::Tls::kStartTls);
       options.engine_executor = mx_pool.get_executor();
+      options.max_connections_per_minute_per_ip = config.mx.connections_per_minute_per_ip;
       auto listener = net::Listener::create(io.get_executor(), options, engines, tls);
       if (!listener.ok()) {
         return make_error(listener.error().code, "mx: cannot listen on " + endpoint.to_string() +

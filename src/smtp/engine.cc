@@ -292,6 +292,9 @@ std::string SmtpEngineFactory::refusal(Refusal why) {
       return "421 4.7.0 " + limits_.hostname + " Too many connections, try again later\r\n";
     case Refusal::kTooManyFromAddress:
       return "421 4.7.0 " + limits_.hostname + " Too many connections from your address\r\n";
+    case Refusal::kTooFastFromAddress:
+      return "421 4.7.0 " + limits_.hostname +
+             " Too many new connections from your address, slow down\r\n";
     case Refusal::kShuttingDown:
       break;
   }

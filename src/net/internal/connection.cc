@@ -46,6 +46,8 @@ std::string_view refusal_reason(EngineFactory::Refusal why) {
       return "refused: too many from address";
     case EngineFactory::Refusal::kShuttingDown:
       return "refused: shutting down";
+    case EngineFactory::Refusal::kTooFastFromAddress:
+      return "refused: too many new connections from address";
   }
   SEALMAIL_UNREACHABLE();
 }
