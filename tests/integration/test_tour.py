@@ -94,6 +94,23 @@ class TourTest(unittest.TestCase):
         exported = self.sealmail("keys", "export", "bob@example.test").stdout
         self.assertIn("BEGIN PGP PUBLIC KEY BLOCK", exported)
 
+        # Mail from the Internet, encrypted on arrival, read and decrypted by the client.
+        host, port = self.server.endpoints["mx"]
+        sent = subprocess.run(["swaks", "--server", f"{host}:{port}", "--from",
+                               "carol@outside.test", "--to", "alice@example.test",
+                               "--header", "Subject: Hello from the tour",
+                               "--body", "Lunch on Friday?"],
+                              capture_output=True, text=True, timeout=60)
+        self.assertEqual(sent.returncode, 0, sent.stdout)
+        self.assertIn("250 2.0.0 Ok: queued as", sent.stdout)
+        listed = self.sealmail("list", stdin="alice's long password\n").stdout
+        self.assertIn("Hello from the tour", listed)
+        message_id = listed.split()[0]
+        shown = self.sealmail("read", message_id, stdin="alice's long password\n").stdout
+        self.assertIn("Subject: Hello from the tour", shown)
+        self.assertIn("Lunch on Friday?", shown)
+        self.assertIn("encrypted for you on arrival", shown)
+
         secret, enabled_step = self.enable_totp()
         self.sealmail("logout")
         self.sealmail("sessions", "list", ok=False)  # logged out: nothing to list
