@@ -47,6 +47,7 @@ class SealmailServer:
         # question (SPF, DKIM, DMARC) may leave the machine. Tests that need answers point
         # [dns] at their own DNS lab.
         overrides = {("api", "listen"): '["127.0.0.1:0"]', ("mx", "listen"): '["127.0.0.1:0"]',
+                     ("mx", "connections_per_minute_per_ip"): "100000",
                      ("dns", "forwarders"): '["127.0.0.1@9"]', ("dns", "timeout"): '"2s"',
                      ("log", "file"): f'"{self.log}"'}
         overrides.update(config_overrides or {})
@@ -71,12 +72,15 @@ class SealmailServer:
             text = text[:start] + block + text[end:]
         self.config.write_text(text)
 
-    def start(self):
+    def start(self, env=None):
+        """Starts `sealmail server` (with env as its whole environment, if given) and waits
+        (bounded) until every role in the config reported its listener."""
         self.process = subprocess.Popen([SEALMAIL, "server", "--config", str(self.config)],
                                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                        text=True, bufsize=1)
+                                        text=True, bufsize=1, env=env)
         self.test.addCleanup(self.kill)
         self.endpoints = {}
+        self.pending = b""
         roles = re.search(r"^roles\s*=\s*\[(.*)\]", self.config.read_text(), re.M)
         expected = set(re.findall(r'"(\w+)"', roles.group(1))) if roles else {"api"}
         deadline = time.monotonic() + START_TIMEOUT
@@ -90,15 +94,22 @@ class SealmailServer:
         return self
 
     def read_line(self, deadline):
+        # Reads the pipe's bytes itself: a buffered readline() would take both listener lines
+        # in one read, and select() would then wait for the second one until the deadline.
+        fd = self.process.stdout.fileno()
         while time.monotonic() < deadline:
-            ready, _, _ = select.select([self.process.stdout], [], [], 0.1)
+            if b"\n" in self.pending:
+                line, _, self.pending = self.pending.partition(b"\n")
+                text = line.decode(errors="replace") + "\n"
+                self.output.append(text)
+                return text
+            ready, _, _ = select.select([fd], [], [], 0.1)
             if ready:
-                line = self.process.stdout.readline()
-                if not line:
+                chunk = os.read(fd, 65536)
+                if not chunk:
                     return None
-                self.output.append(line)
-                return line
-            if self.process.poll() is not None:
+                self.pending += chunk
+            elif self.process.poll() is not None:
                 return None
         return None
 
@@ -116,6 +127,9 @@ class SealmailServer:
             self.process.kill()
             self.process.wait(timeout=STOP_TIMEOUT)
         if self.process and self.process.stdout and not self.process.stdout.closed:
+            if self.pending:
+                self.output.append(self.pending.decode(errors="replace"))
+                self.pending = b""
             self.output.extend(self.process.stdout.readlines())
             self.process.stdout.close()
 
