@@ -12,6 +12,7 @@
 
 #include "base/ascii.h"
 #include "dkim/testing/signer.h"
+#include "dns/testing/memory_resolver.h"
 
 namespace sealmail::dkim {
 namespace {
@@ -20,46 +21,6 @@ using testing::Algorithm;
 using testing::KeyType;
 using testing::SignOptions;
 using testing::TestKey;
-
-class FakeResolver : public dns::Resolver {
- public:
-  void set_txt(const std::string& name, std::vector<std::string> records,
-               dns::Security security = dns::Security::kInsecure) {
-    answers_[ascii_lowercase(name)] = {dns::Outcome::kFound, security, std::move(records)};
-  }
-  void set_outcome(const std::string& name, dns::Outcome outcome) {
-    answers_[ascii_lowercase(name)] = {outcome, dns::Security::kInsecure, {}};
-  }
-  int queries(const std::string& name) const {
-    std::lock_guard lock(mutex_);
-    auto it = queries_.find(ascii_lowercase(name));
-    return it == queries_.end() ? 0 : it->second;
-  }
-  int total_queries() const {
-    std::lock_guard lock(mutex_);
-    int n = 0;
-    for (auto& [name, count] : queries_) n += count;
-    return n;
-  }
-
-  dns::Answer<std::string> txt(std::string_view name) override {
-    std::string key = ascii_lowercase(name);
-    std::lock_guard lock(mutex_);
-    ++queries_[key];
-    auto it = answers_.find(key);
-    if (it == answers_.end()) return {dns::Outcome::kNxDomain, dns::Security::kInsecure, {}};
-    return it->second;
-  }
-  dns::Answer<std::string> a(std::string_view) override { return {}; }
-  dns::Answer<std::string> aaaa(std::string_view) override { return {}; }
-  dns::Answer<dns::MxRecord> mx(std::string_view) override { return {}; }
-  dns::Answer<std::string> ptr(std::string_view) override { return {}; }
-
- private:
-  mutable std::mutex mutex_;  // guards queries_; answers_ is set before use
-  std::map<std::string, dns::Answer<std::string>> answers_;
-  std::map<std::string, int> queries_;
-};
 
 const std::string kMessage =
     "From: Alice <alice@example.org>\r\n"
@@ -100,7 +61,7 @@ class DkimVerify : public ::testing::Test {
     o.selector = "ed";
     return o;
   }
-  FakeResolver resolver_;
+  dns::testing::MemoryResolver resolver_;
 };
 
 TEST_F(DkimVerify, Rsa2048Passes) {
@@ -111,7 +72,7 @@ TEST_F(DkimVerify, Rsa2048Passes) {
   EXPECT_EQ(results[0].selector, "sel");
   EXPECT_EQ(results[0].algorithm, "rsa-sha256");
   EXPECT_EQ(results[0].header_b.size(), 8u);
-  EXPECT_EQ(resolver_.queries("sel._domainkey.example.org"), 1);
+  EXPECT_EQ(resolver_.query_count("TXT sel._domainkey.example.org"), 1);
 }
 
 TEST_F(DkimVerify, Ed25519Passes) {
@@ -123,7 +84,7 @@ TEST_F(DkimVerify, Ed25519Passes) {
 
 TEST_F(DkimVerify, UnsignedMessageHasNoResults) {
   EXPECT_TRUE(verify(resolver_, kMessage).empty());
-  EXPECT_EQ(resolver_.total_queries(), 0);
+  EXPECT_EQ(resolver_.query_count(), 0);
 }
 
 TEST_F(DkimVerify, OurReceivedHeaderOnTopDoesNotMatter) {
@@ -306,13 +267,13 @@ TEST_F(DkimVerify, OneLookupPerKeyName) {
   ASSERT_EQ(results.size(), 2u);
   EXPECT_EQ(results[0].outcome, Outcome::kPass);
   EXPECT_EQ(results[1].outcome, Outcome::kPass);
-  EXPECT_EQ(resolver_.queries("sel._domainkey.example.org"), 1);
+  EXPECT_EQ(resolver_.query_count("TXT sel._domainkey.example.org"), 1);
 
   resolver_.set_outcome("sel._domainkey.example.org", dns::Outcome::kTempFail);
   results = verify(resolver_, message);
   ASSERT_EQ(results.size(), 2u);
   EXPECT_EQ(results[1].outcome, Outcome::kTempError);
-  EXPECT_EQ(resolver_.queries("sel._domainkey.example.org"), 2);
+  EXPECT_EQ(resolver_.query_count("TXT sel._domainkey.example.org"), 2);
 }
 
 TEST_F(DkimVerify, SignatureCountIsBounded) {
@@ -326,7 +287,7 @@ TEST_F(DkimVerify, SignatureCountIsBounded) {
   limits.max_signatures = 3;
   auto results = verify(resolver_, message, limits);
   EXPECT_EQ(results.size(), 3u);
-  EXPECT_EQ(resolver_.total_queries(), 3);
+  EXPECT_EQ(resolver_.query_count(), 3);
 }
 
 TEST_F(DkimVerify, OversizedMessageIsNotHashed) {

@@ -9,36 +9,10 @@
 #include <vector>
 
 #include "base/ascii.h"
+#include "dns/testing/memory_resolver.h"
 
 namespace sealmail::dmarc {
 namespace {
-
-class FakeResolver : public dns::Resolver {
- public:
-  void set_txt(const std::string& name, std::vector<std::string> records,
-               dns::Security security = dns::Security::kInsecure) {
-    answers_[ascii_lowercase(name)] = {dns::Outcome::kFound, security, std::move(records)};
-  }
-  void set_outcome(const std::string& name, dns::Outcome outcome) {
-    answers_[ascii_lowercase(name)] = {outcome, dns::Security::kInsecure, {}};
-  }
-  const std::vector<std::string>& asked() const { return asked_; }
-
-  dns::Answer<std::string> txt(std::string_view name) override {
-    asked_.push_back(ascii_lowercase(name));
-    auto it = answers_.find(ascii_lowercase(name));
-    if (it == answers_.end()) return {dns::Outcome::kNxDomain, dns::Security::kInsecure, {}};
-    return it->second;
-  }
-  dns::Answer<std::string> a(std::string_view) override { return {}; }
-  dns::Answer<std::string> aaaa(std::string_view) override { return {}; }
-  dns::Answer<dns::MxRecord> mx(std::string_view) override { return {}; }
-  dns::Answer<std::string> ptr(std::string_view) override { return {}; }
-
- private:
-  std::map<std::string, dns::Answer<std::string>> answers_;
-  std::vector<std::string> asked_;
-};
 
 Input from(std::string domain) {
   Input input;
@@ -61,7 +35,7 @@ Input with_spf(Input input, std::string domain, SpfResult result = SpfResult::kP
 class DmarcEvaluate : public ::testing::Test {
  protected:
   void SetUp() override { ASSERT_TRUE(initialize().ok()); }
-  FakeResolver resolver_;
+  dns::testing::MemoryResolver resolver_;
 };
 
 TEST_F(DmarcEvaluate, NoRecordIsNone) {
@@ -69,7 +43,7 @@ TEST_F(DmarcEvaluate, NoRecordIsNone) {
   EXPECT_EQ(v.outcome, Outcome::kNone);
   EXPECT_EQ(v.policy, Disposition::kNone);
   EXPECT_EQ(v.reason, "no DMARC record");
-  EXPECT_EQ(resolver_.asked(), std::vector<std::string>{"_dmarc.example.org"});
+  EXPECT_EQ(resolver_.queries(), std::vector<std::string>{"TXT _dmarc.example.org"});
 }
 
 TEST_F(DmarcEvaluate, OrganizationalDomainFallback) {
@@ -78,14 +52,14 @@ TEST_F(DmarcEvaluate, OrganizationalDomainFallback) {
   EXPECT_EQ(v.outcome, Outcome::kFail);
   EXPECT_EQ(v.policy, Disposition::kReject);
   EXPECT_EQ(v.from_domain, "a.b.example.co.uk");
-  EXPECT_EQ(resolver_.asked(),
-            (std::vector<std::string>{"_dmarc.a.b.example.co.uk", "_dmarc.example.co.uk"}));
+  EXPECT_EQ(resolver_.queries(),
+            (std::vector<std::string>{"TXT _dmarc.a.b.example.co.uk", "TXT _dmarc.example.co.uk"}));
 }
 
 TEST_F(DmarcEvaluate, NoRecordAnywhereIsNone) {
   Verdict v = evaluate(resolver_, from("news.example.org"));
   EXPECT_EQ(v.outcome, Outcome::kNone);
-  EXPECT_EQ(resolver_.asked().size(), 2u);
+  EXPECT_EQ(resolver_.queries().size(), 2u);
 }
 
 TEST_F(DmarcEvaluate, DkimRelaxedAndStrictAlignment) {
@@ -239,7 +213,7 @@ TEST_F(DmarcEvaluate, TemporaryFailures) {
   resolver_.set_txt("_dmarc.example.org", {"v=DMARC1; p=reject"});
   Verdict v = evaluate(resolver_, from("news.example.org"));
   EXPECT_EQ(v.outcome, Outcome::kTempError);
-  EXPECT_EQ(resolver_.asked().size(), 1u);  // no fallback after a temporary failure
+  EXPECT_EQ(resolver_.queries().size(), 1u);  // no fallback after a temporary failure
 
   resolver_.set_txt("_dmarc.example.net", {"v=DMARC1; p=reject"}, dns::Security::kBogus);
   EXPECT_EQ(evaluate(resolver_, from("example.net")).outcome, Outcome::kTempError);
@@ -295,12 +269,12 @@ TEST_F(DmarcEvaluate, MultiValuedFrom) {
   EXPECT_EQ(evaluate(resolver_, input).outcome, Outcome::kNone);
 
   // Too many: no lookups.
-  size_t asked = resolver_.asked().size();
+  size_t asked = resolver_.queries().size();
   input.from_domains.clear();
   for (int i = 0; i < 9; ++i) input.from_domains.push_back("d" + std::to_string(i) + ".example");
   v = evaluate(resolver_, input);
   EXPECT_EQ(v.outcome, Outcome::kFail);
-  EXPECT_EQ(resolver_.asked().size(), asked);
+  EXPECT_EQ(resolver_.queries().size(), asked);
 }
 
 TEST(DmarcOrganizationalDomain, PublicSuffixList) {

@@ -59,6 +59,17 @@ void MemoryResolver::add_ptr(std::string_view address, std::string_view host) {
   n.has_records = true;
 }
 
+void MemoryResolver::set_txt(std::string_view name, std::vector<std::string> records,
+                             Security security) {
+  std::lock_guard lock(mutex_);
+  Node& n = node(name);
+  n.txt = std::move(records);
+  n.outcome.reset();
+  n.outcome_by_type.erase(RecordType::kTxt);
+  n.security = security;
+  n.has_records = true;
+}
+
 void MemoryResolver::set_outcome(std::string_view name, Outcome outcome) {
   std::lock_guard lock(mutex_);
   node(name).outcome = outcome;
@@ -77,6 +88,14 @@ void MemoryResolver::set_security(std::string_view name, Security security) {
 size_t MemoryResolver::query_count() const {
   std::lock_guard lock(mutex_);
   return queries_.size();
+}
+
+size_t MemoryResolver::query_count(std::string_view entry) const {
+  const std::string wanted = ascii_lowercase(entry);
+  std::lock_guard lock(mutex_);
+  size_t n = 0;
+  for (const std::string& q : queries_) n += ascii_lowercase(q) == wanted;
+  return n;
 }
 
 std::vector<std::string> MemoryResolver::queries() const {

@@ -38,6 +38,11 @@ class MemoryResolver final : public Resolver {
   // `address` must be a valid IPv4 or IPv6 address (checked: a test typo is a bug).
   void add_ptr(std::string_view address, std::string_view host);
 
+  // Replaces the TXT records of `name` (and whatever outcome was set for it) and sets its
+  // security: for tests that change a record between two lookups.
+  void set_txt(std::string_view name, std::vector<std::string> records,
+               Security security = Security::kInsecure);
+
   // Answers every question about `name` (or only those of `type`) with `outcome`, no records.
   void set_outcome(std::string_view name, Outcome outcome);
   void set_outcome(std::string_view name, RecordType type, Outcome outcome);
@@ -45,6 +50,8 @@ class MemoryResolver final : public Resolver {
 
   // Questions asked so far, and their log: "MX example.com", "PTR 192.0.2.1".
   size_t query_count() const;
+  // How many of them were exactly `entry` ("TXT example.com"), ASCII case folded.
+  size_t query_count(std::string_view entry) const;
   std::vector<std::string> queries() const;
   void clear_queries();
 
