@@ -1,6 +1,9 @@
-// mail_commands.cc — `sealmail list` and `sealmail read`: the logged-in account's mail, decrypted
+// mail_commands.cc — `sealmail send`, `sealmail list` and `sealmail read`: the logged-in account's mail, decrypted
 // here with keys unlocked by the (mailbox) password. The server only ever sends ciphertext.
+#include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 #include <memory>
 #include <string>
 #include <vector>
@@ -12,7 +15,9 @@
 #include "cli/commands.h"
 #include "cli/logged_in.h"
 #include "cli/secret_input.h"
+#include "base/ascii.h"
 #include "client/mailbox.h"
+#include "client/send.h"
 #include "mime/mime.h"
 #include "mime/pgp_mime.h"
 
@@ -20,6 +25,15 @@ namespace sealmail::cli {
 namespace {
 
 using Json = nlohmann::json;
+
+struct SendOptions {
+  std::string address;
+  std::string password_file;
+  std::string from;
+  std::vector<std::string> to, cc, bcc, attach;
+  std::string subject;
+  bool json = false;
+};
 
 struct MailOptions {
   std::string address;
@@ -134,15 +148,25 @@ Status show(client::Mailbox& mailbox, const client::OpenedMessage& opened) {
         part, plaintext->plaintext.reveal(), part.content_type == "multipart/encrypted"));
     for (auto& d : decrypted) shown.push_back(std::move(d));
   }
-  std::cout << (sender_encrypted
-                    ? "Security: end-to-end encrypted by the sender\n"
-                    : "Security: sent unencrypted over the Internet; encrypted for you on arrival\n");
+  const std::string from = s.from.empty() ? "" : s.from.front().addr;
+  if (opened.signed_by_sender) {
+    std::cout << printable("Security: end-to-end encrypted; signed by " + from +
+                           " (signature verified)\n");
+  } else if (sender_encrypted) {
+    std::cout << "Security: end-to-end encrypted by the sender (not signed by a key we know)\n";
+  } else {
+    std::cout << "Security: sent unencrypted over the Internet; encrypted for you on arrival\n";
+  }
   std::cout << "\n";
   for (const mime::DisplayPart& part : shown) {
     if (!part.filename.empty() || (part.content_type != "text/plain" && !part.text.empty() &&
                                    part.content_type != "text/html")) {
-      std::cout << printable(fmt::format("[attachment: {} ({})]\n", part.filename,
-                                         part.content_type));
+      // The summary lists the message's own attachments below; those inside an encrypted
+      // part are only known here.
+      if (part.isolated) {
+        std::cout << printable(fmt::format("[attachment: {} ({})]\n", part.filename,
+                                           part.content_type));
+      }
       continue;
     }
     std::string text =
@@ -168,6 +192,7 @@ Status read_command(const MailOptions& o) {
     if (o.json) {
       Json one = listing_json(opened.listing);
       one["raw_base64"] = base64_encode(opened.raw.reveal());
+      one["signed_by_sender"] = opened.signed_by_sender;
       all.push_back(std::move(one));
     } else if (o.raw) {
       std::cout << opened.raw.reveal();
@@ -180,6 +205,62 @@ Status read_command(const MailOptions& o) {
   return ok_status();
 }
 
+std::string content_type_of(const std::filesystem::path& file) {
+  static const std::pair<std::string_view, std::string_view> kTypes[] = {
+      {".txt", "text/plain"},       {".pdf", "application/pdf"}, {".png", "image/png"},
+      {".jpg", "image/jpeg"},       {".jpeg", "image/jpeg"},     {".zip", "application/zip"},
+      {".html", "text/html"},       {".csv", "text/csv"},        {".json", "application/json"}};
+  const std::string extension = ascii_lowercase(file.extension().string());
+  for (const auto& [ext, type] : kTypes) {
+    if (extension == ext) return std::string(type);
+  }
+  return "application/octet-stream";
+}
+
+Result<std::string> read_file(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return make_error(Errc::kNotFound, "cannot read " + file.string());
+  std::ostringstream bytes;
+  bytes << in.rdbuf();
+  return bytes.str();
+}
+
+Status send_command(const SendOptions& o) {
+  Account account = SEALMAIL_TRY(logged_in_as(o.address));
+  SecretReader reader;
+  std::string password = SEALMAIL_TRY(reader.secret(o.password_file, "Password"));
+  client::Mailbox mailbox = SEALMAIL_TRY(client::Mailbox::open(*account.api, password));
+  client::Outgoing message;
+  message.from = o.from;
+  message.to = o.to;
+  message.cc = o.cc;
+  message.bcc = o.bcc;
+  message.subject = o.subject;
+  if (reader.interactive()) std::cerr << "Type the message; end with Ctrl-D.\n";
+  std::ostringstream body;
+  body << std::cin.rdbuf();
+  message.text = body.str();
+  for (const std::string& file : o.attach) {
+    std::filesystem::path path(file);
+    message.attachments.push_back(mime::AttachmentData{.filename = path.filename().string(),
+                                                       .content_type = content_type_of(path),
+                                                       .data = SEALMAIL_TRY(read_file(path))});
+  }
+  client::SentMessage sent = SEALMAIL_TRY(client::send(mailbox, message));
+  if (o.json) {
+    std::cout << Json{{"id", sent.id},
+                      {"sent_id", sent.sent_id},
+                      {"message_id", sent.message_id},
+                      {"end_to_end", sent.internal}}
+                     .dump(2)
+              << "\n";
+  } else {
+    std::cout << "sent " << sent.sent_id << " to " << fmt::format("{}", fmt::join(sent.internal, ", "))
+              << " (end-to-end encrypted and signed)\n";
+  }
+  return ok_status();
+}
+
 }  // namespace
 
 void add_mail_commands(CLI::App& app, int& exit_code) {
@@ -188,11 +269,29 @@ void add_mail_commands(CLI::App& app, int& exit_code) {
   CLI::App* list = app.add_subcommand(
       "list", "List a folder's messages, newest first (asks for the password to decrypt them)");
   add_common_options(list, *o);
-  list->add_option("--folder", o->folder, "inbox or spam")->check(CLI::IsMember({"inbox", "spam"}));
+  list->add_option("--folder", o->folder, "inbox, drafts, sent, archive, spam or trash")
+      ->check(CLI::IsMember({"inbox", "drafts", "sent", "archive", "spam", "trash"}));
   list->add_option("--limit", o->limit, "At most this many")->check(CLI::Range(1, 1000));
   list->add_option("--offset", o->offset, "Skip this many (the newest) first");
   list->add_flag("--json", o->json, "JSON: the decrypted summary of each message");
   list->callback([&exit_code, o] { run(exit_code, [o] { return list_command(*o); }); });
+
+  auto s = std::make_shared<SendOptions>();
+  CLI::App* send = app.add_subcommand(
+      "send",
+      "Send a message read from standard input (after the password line when there is no "
+      "terminal and no --password-file); it is encrypted and signed here");
+  send->add_option("--address", s->address, "The logged-in account to use (default: the last)");
+  send->add_option("--password-file", s->password_file,
+                   "Read the password (the mailbox password in two-password mode) from a file");
+  send->add_option("--from", s->from, "Send from this address of yours (default: the primary)");
+  send->add_option("--to", s->to, "A recipient (repeat for more)");
+  send->add_option("--cc", s->cc, "A copy recipient (repeat for more)");
+  send->add_option("--bcc", s->bcc, "A hidden recipient (repeat for more)");
+  send->add_option("--subject", s->subject, "The subject");
+  send->add_option("--attach", s->attach, "Attach this file (repeat for more)");
+  send->add_flag("--json", s->json, "JSON: the ids of the message");
+  send->callback([&exit_code, s] { run(exit_code, [s] { return send_command(*s); }); });
 
   CLI::App* read = app.add_subcommand("read", "Decrypt and show messages");
   add_common_options(read, *o);

@@ -2,7 +2,9 @@
 
 #include <utility>
 
+#include "base/ascii.h"
 #include "base/base64.h"
+#include "client/account.h"
 #include "client/records_json.h"
 
 namespace sealmail::client {
@@ -55,13 +57,15 @@ Result<Mailbox> Mailbox::open(ApiClient& api, std::string_view key_password) {
   if (addresses == doc.end() || !addresses->is_array()) {
     return make_error(Errc::kInvalidArgument, "the server's answer has no addresses");
   }
+  std::vector<pgp::AddressKeyRecord> records;
   for (const Json& address : *addresses) {
     auto record = address.find("address_key");
     if (record == address.end()) continue;
     pgp::AddressKeyRecord key = SEALMAIL_TRY(parse_address_key(*record));
     SEALMAIL_RETURN_IF_ERROR(pgp::unlock_address(keyring, account, key));
+    records.push_back(std::move(key));
   }
-  return Mailbox(api, std::move(keyring));
+  return Mailbox(api, std::move(keyring), std::move(records));
 }
 
 Result<MessageListing> Mailbox::listing_from(const Json& item) {
@@ -105,9 +109,18 @@ Result<OpenedMessage> Mailbox::read(std::string_view id) {
   MessageListing listing = SEALMAIL_TRY(listing_from(reply));
   std::string key_packets = SEALMAIL_TRY(base64_member(reply, "key_packets"));
   std::string data_packet = SEALMAIL_TRY(base64_member(reply, "data_packet"));
+  std::string from;
+  if (!listing.summary.from.empty()) from = ascii_lowercase(listing.summary.from.front().addr);
+  if (!from.empty()) {
+    // Outside senders have no key here (404): their signatures stay unverified.
+    if (auto armored = export_public_key(*api_, from); armored.ok()) {
+      if (auto key = pgp::PublicKey::parse(*armored); key.ok()) (void)keyring_.add(*key);
+    }
+  }
   pgp::Decrypted opened = SEALMAIL_TRY(open_parts(keyring_, key_packets, data_packet));
+  const bool signed_by_sender = !from.empty() && opened.verified_from(from);
   return OpenedMessage{std::move(listing), std::move(opened.plaintext),
-                       std::move(opened.signatures)};
+                       std::move(opened.signatures), signed_by_sender};
 }
 
 Result<pgp::Decrypted> Mailbox::decrypt(std::string_view message) {

@@ -1,11 +1,15 @@
-// messages.cc — reading the mailbox: a folder's messages with their encrypted summaries, and one
-// message's key packets and data packet. Everything returned is ciphertext the server cannot
-// read; the client decrypts (docs/formats/messages.md, docs/formats/summary.md).
+// messages.cc — the mailbox over HTTPS: a folder's messages with their encrypted summaries, one
+// message's key packets and data packet, and sending to addresses of this server. Everything
+// that passes here is ciphertext the server cannot read: the client encrypts and decrypts
+// (docs/formats/messages.md, docs/formats/summary.md).
 #include <algorithm>
 #include <charconv>
 #include <optional>
 
 #include "base/base64.h"
+#include "base/log.h"
+#include "base/random.h"
+#include "server/api/json_body.h"
 #include "server/api/guard.h"
 #include "server/api/handlers.h"
 #include "store/store.h"
@@ -15,7 +19,8 @@ namespace {
 
 constexpr size_t kDefaultPage = 50;
 constexpr size_t kMaxPage = 1000;
-constexpr std::string_view kFolders[] = {"inbox", "spam"};
+constexpr std::string_view kFolders[] = {"inbox", "drafts", "sent", "archive", "spam", "trash"};
+constexpr size_t kMaxCopies = 100;  // recipients of one message on this server
 
 // A non-negative integer query parameter no larger than `max`; `fallback` when absent.
 std::optional<size_t> count_param(const http::Request& request, std::string_view name,
@@ -68,10 +73,103 @@ http::Response get(ApiContext& ctx, const http::Request& request) {
   return http::Response::json(200, out);
 }
 
+int64_t storage_limit(const Config& config, std::string_view plan_name) {
+  const PlanConfig* plan = find_plan(config, plan_name);
+  if (!plan) plan = find_plan(config, "default");
+  return plan ? static_cast<int64_t>(plan->storage_bytes) : 0;
+}
+
+// One copy of a sent message for `account`, with its own key packets.
+Step<store::MessageRecord> copy_from(const Json& item, const std::string& data_packet,
+                                     const std::string& summary_data_packet) {
+  store::MessageRecord copy;
+  copy.key_packets = SEALMAIL_API_TRY(bytes_field(item, "key_packets", 64 * 1024));
+  std::string summary_keys = SEALMAIL_API_TRY(bytes_field(item, "summary_key_packets", 64 * 1024));
+  copy.summary = summary_keys + summary_data_packet;
+  copy.data_packet = data_packet;
+  return copy;
+}
+
+// POST /api/v1/messages — send to addresses of this server. The client has encrypted (and
+// signed) the message once, to every recipient's address key and its own: one data packet,
+// and per recipient the key packets that open it. Each recipient gets a copy in its Inbox;
+// the sender keeps one in Sent (its own id, so that a message to oneself keeps both).
+// All copies are stored in one transaction or none (409-free: ids are fresh).
+http::Response send(ApiContext& ctx, const http::Request& request) {
+  auto session = SEALMAIL_API_TRY(authenticate(ctx, request, {"full"}));
+  Json body = SEALMAIL_API_TRY(json_object(request));
+  std::string from = SEALMAIL_API_TRY(text_field(body, "from", store::kMaxAddressBytes));
+  auto sender = ctx.store.find_address(from);
+  if (!sender.ok() || sender->account != session.account) {
+    return http::Response::error(403, "not_your_address", "you cannot send from " + from);
+  }
+  const size_t max_bytes = ctx.config.api.max_body_bytes;
+  std::string data_packet = SEALMAIL_API_TRY(bytes_field(body, "data_packet", max_bytes));
+  std::string summary_data =
+      SEALMAIL_API_TRY(bytes_field(body, "summary_data_packet", 256 * 1024));
+  auto copies = body.find("copies");
+  if (copies == body.end() || !copies->is_array() || copies->size() > kMaxCopies) {
+    return bad_request("copies: an array of at most 100 recipients");
+  }
+  Json sent_item = SEALMAIL_API_TRY(object_field(body, "sent"));
+
+  const std::string id = random_token_hex(8);
+  const int64_t now = ctx.now_ms();
+  store::Delivery delivery;
+  std::vector<int64_t> accounts;
+  for (const Json& item : *copies) {
+    if (!item.is_object()) return bad_request("copies: each one an object");
+    std::string address = SEALMAIL_API_TRY(text_field(item, "address", store::kMaxAddressBytes));
+    auto recipient = ctx.store.find_recipient(address);
+    if (!recipient.ok()) {
+      if (recipient.error().code == Errc::kNotFound) {
+        return http::Response::error(422, "unknown_recipient", "no address " + address + " here");
+      }
+      return failure(recipient.error(), request);
+    }
+    auto account = SEALMAIL_API_TRY(lift(ctx.store.get_account(recipient->account), request));
+    if (account.disabled) {
+      return http::Response::error(422, "unknown_recipient", "no address " + address + " here");
+    }
+    if (std::find(accounts.begin(), accounts.end(), account.id.value) != accounts.end()) continue;
+    accounts.push_back(account.id.value);
+    store::MessageRecord copy = SEALMAIL_API_TRY(copy_from(item, data_packet, summary_data));
+    copy.account = account.id;
+    copy.id = id;
+    copy.address = recipient->address;
+    copy.folder = "inbox";
+    copy.received_at_ms = now;
+    delivery.copies.push_back(std::move(copy));
+    delivery.quota_bytes.push_back(storage_limit(ctx.config, account.plan));
+  }
+  auto own = SEALMAIL_API_TRY(lift(ctx.store.get_account(session.account), request));
+  store::MessageRecord sent = SEALMAIL_API_TRY(copy_from(sent_item, data_packet, summary_data));
+  sent.account = session.account;
+  sent.id = random_token_hex(8);
+  sent.address = sender->address;
+  sent.folder = "sent";
+  sent.received_at_ms = now;
+  delivery.copies.push_back(std::move(sent));
+  delivery.quota_bytes.push_back(storage_limit(ctx.config, own.plan));
+
+  auto statuses = SEALMAIL_API_TRY(lift(ctx.store.deliver({delivery}), request));
+  if (!statuses[0].ok()) {
+    if (statuses[0].error().code == Errc::kLimitExceeded) {
+      return http::Response::error(507, "mailbox_full",
+                                   "a recipient's mailbox or your own is full");
+    }
+    return failure(statuses[0].error(), request);
+  }
+  spdlog::info("api: message {} sent by account {} to {} account(s) here", id,
+               session.account.value, delivery.copies.size() - 1);
+  return http::Response::json(201, {{"id", id}, {"sent_id", delivery.copies.back().id}});
+}
+
 }  // namespace
 
 void register_messages(http::Router& router, std::shared_ptr<ApiContext> ctx) {
   router.add("GET", "/api/v1/messages", [ctx](const http::Request& r) { return list(*ctx, r); });
+  router.add("POST", "/api/v1/messages", [ctx](const http::Request& r) { return send(*ctx, r); });
   router.add("GET", "/api/v1/messages/{id}",
              [ctx](const http::Request& r) { return get(*ctx, r); });
 }
