@@ -19,6 +19,7 @@ void add_admin_commands(CLI::App& app, int& exit_code);  // domain, alias, user
 // account, login, logout, 2fa, password, recovery, keys, sessions
 void add_client_commands(CLI::App& app, int& exit_code);
 void add_mail_commands(CLI::App& app, int& exit_code);  // send, list, read
+void add_contact_commands(CLI::App& app, int& exit_code);  // contacts
 
 // $SEALMAIL_CONFIG, else /var/lib/sealmail/sealmail.toml.
 std::string default_config_path();
