@@ -353,6 +353,16 @@ bool Decrypted::verified_from(std::string_view from_address) const {
                      [&](const Signature& s) { return s.signer_matches(from_address); });
 }
 
+Result<std::string> EncryptedMessage::armored() const {
+  std::string out;
+  const std::string binary = concatenated();
+  internal::Input in = SEALMAIL_TRY(internal::input_from(binary));
+  internal::Output o = SEALMAIL_TRY(internal::output_to(&out));
+  SEALMAIL_RNP(rnp_enarmor(in.get(), o.get(), "message"), "armor message");
+  o.reset();
+  return out;
+}
+
 Result<Decrypted> decrypt(Keyring& keyring, std::span<const KeyPacket> key_packets,
                           std::string_view data_packet) {
   return run_decrypt(keyring, key_packets, data_packet, nullptr);

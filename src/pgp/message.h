@@ -42,6 +42,8 @@ struct EncryptedMessage {
 
   // key packets ‖ data packet: a standard binary OpenPGP message.
   std::string concatenated() const;
+  // The same, ASCII-armored ("-----BEGIN PGP MESSAGE-----"), as PGP/MIME carries it.
+  Result<std::string> armored() const;
 };
 
 // Encrypts to every recipient (their encryption subkeys) with AES-256 in SEIPD v1 + MDC (no
