@@ -15,11 +15,14 @@
 
 #include <benchmark/benchmark.h>
 
+#include <cstdlib>
+
 #include <filesystem>
 #include <fstream>
 #include <string>
 #include <vector>
 
+#include "base/allocator.h"
 #include "pgp/key.h"
 #include "pgp/message.h"
 
@@ -242,4 +245,13 @@ BENCHMARK(BM_RawAes256CfbRoundTrip)->Arg(k1M)->UseRealTime();
 
 }  // namespace
 
-BENCHMARK_MAIN();
+// The allocator as the sealmail binary sets it (base/allocator.h), so the figures are the
+// server's; SEALMAIL_BENCH_DEFAULT_MALLOC=1 measures with glibc's defaults instead.
+int main(int argc, char** argv) {
+  if (std::getenv("SEALMAIL_BENCH_DEFAULT_MALLOC") == nullptr) sealmail::keep_freed_memory();
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

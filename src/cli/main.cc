@@ -5,6 +5,7 @@
 
 #include <iostream>
 
+#include "base/allocator.h"
 #include "cli/commands.h"
 
 namespace sealmail::cli {
@@ -21,6 +22,7 @@ std::string utc_minute(int64_t unix_ms) {
 }  // namespace sealmail::cli
 
 int main(int argc, char** argv) {
+  sealmail::keep_freed_memory();  // see base/allocator.h: librnp's buffers are reused
   CLI::App app{"sealmail — end-to-end encrypted mail server and client", "sealmail"};
   app.set_version_flag("--version", std::string("sealmail ") + SEALMAIL_VERSION);
   app.require_subcommand(1);
