@@ -372,6 +372,11 @@ const PlanConfig* find_plan(const Config& config, std::string_view name) {
   return nullptr;
 }
 
+const PlanConfig& plan_or_default(const Config& config, std::string_view name) {
+  const PlanConfig* plan = find_plan(config, name);
+  return plan != nullptr ? *plan : config.plans.front();  // "default" is kept first
+}
+
 std::string Endpoint::to_string() const {
   if (address.find(':') != std::string::npos) return fmt::format("[{}]:{}", address, port);
   return fmt::format("{}:{}", address, port);

@@ -129,6 +129,9 @@ inline constexpr std::string_view kKnownRoles[] = {"api", "mx"};
 
 // The plan called `name`, or nullptr.
 const PlanConfig* find_plan(const Config& config, std::string_view name);
+// The plan an account on `name` gets: that plan, or "default" when the config no longer has
+// it (an operator removed a plan that accounts were on).
+const PlanConfig& plan_or_default(const Config& config, std::string_view name);
 
 // Reads and validates a config file. Relative paths in it are resolved against its folder.
 Result<Config> load_config(const std::filesystem::path& path);

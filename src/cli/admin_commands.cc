@@ -275,8 +275,7 @@ void add_user_commands(CLI::App& app, int& exit_code,
         SEALMAIL_RETURN_IF_ERROR(admin.store->set_plan(account.id, *plan));
         account.plan = *plan;
       }
-      const PlanConfig* limits = find_plan(admin.config, account.plan);
-      if (limits == nullptr) limits = &admin.config.plans.front();
+      const PlanConfig* limits = &plan_or_default(admin.config, account.plan);
       auto addresses = SEALMAIL_TRY(admin.store->list_addresses(account.id));
       const int64_t used = SEALMAIL_TRY(admin.store->storage_used(account.id));
       if (*quota_json) {

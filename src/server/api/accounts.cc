@@ -35,8 +35,7 @@ Step<std::string> hosted_address(ApiContext& ctx, const http::Request& request, 
 }
 
 const PlanConfig& plan_of(const ApiContext& ctx, const store::AccountRecord& account) {
-  const PlanConfig* plan = find_plan(ctx.config, account.plan);
-  return plan != nullptr ? *plan : ctx.config.plans.front();
+  return plan_or_default(ctx.config, account.plan);
 }
 
 http::Response address_taken() {

@@ -74,9 +74,7 @@ http::Response get(ApiContext& ctx, const http::Request& request) {
 }
 
 int64_t storage_limit(const Config& config, std::string_view plan_name) {
-  const PlanConfig* plan = find_plan(config, plan_name);
-  if (!plan) plan = find_plan(config, "default");
-  return plan ? static_cast<int64_t>(plan->storage_bytes) : 0;
+  return static_cast<int64_t>(plan_or_default(config, plan_name).storage_bytes);
 }
 
 // One copy of a sent message for `account`, with its own key packets.

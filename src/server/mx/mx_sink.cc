@@ -42,9 +42,7 @@ struct Target {
 };
 
 int64_t storage_limit(const Config& config, std::string_view plan_name) {
-  const PlanConfig* plan = find_plan(config, plan_name);
-  if (!plan) plan = find_plan(config, "default");
-  return plan ? static_cast<int64_t>(plan->storage_bytes) : 0;
+  return static_cast<int64_t>(plan_or_default(config, plan_name).storage_bytes);
 }
 
 Result<pgp::PublicKey> address_public_key(const store::AddressRecord& address) {
