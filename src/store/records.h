@@ -1,5 +1,6 @@
 // records.h — the rows of accounts, addresses, domains, login sessions and their security state,
-// as the Store interface passes them (store.h). Plain values; no backend types.
+// messages, folders and labels, as the Store interface passes them (store.h). Plain values; no
+// backend types.
 //
 // What the store holds for a user is what design.md §2 allows the server to hold: SRP salts and
 // verifiers, locked keys and public keys (as opaque documents the client wrote,
@@ -16,6 +17,8 @@
 #include <cstdint>
 #include <iosfwd>
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace sealmail::store {
 
@@ -109,19 +112,75 @@ struct Alias {
   int64_t created_at_ms = 0;
 };
 
+// ---- The mailbox model (store.h "Mailbox")
+//
+// Every message is in exactly one folder: a system folder, which every account has without
+// creating it, or a user folder (16 lower-case hex digits, made by Store::create_folder).
+inline constexpr std::string_view kInbox = "inbox";
+inline constexpr std::string_view kDrafts = "drafts";
+inline constexpr std::string_view kSent = "sent";
+inline constexpr std::string_view kArchive = "archive";
+inline constexpr std::string_view kSpam = "spam";
+inline constexpr std::string_view kTrash = "trash";
+inline constexpr std::string_view kSystemFolders[] = {kInbox,   kDrafts, kSent,
+                                                      kArchive, kSpam,   kTrash};
+// Not a folder but a view that listings and counts accept: every message not in trash or spam.
+inline constexpr std::string_view kAllMail = "all";
+
+inline bool is_system_folder(std::string_view id) {
+  for (std::string_view system : kSystemFolders) {
+    if (id == system) return true;
+  }
+  return false;
+}
+
+// MessageRecord::flags bits. A message is unread while kFlagSeen is clear; kFlagFlagged is
+// "starred".
+inline constexpr int64_t kFlagSeen = 1;
+inline constexpr int64_t kFlagFlagged = 2;
+inline constexpr int64_t kFlagAnswered = 4;
+inline constexpr int64_t kFlagForwarded = 8;
+inline constexpr int64_t kKnownFlags = kFlagSeen | kFlagFlagged | kFlagAnswered | kFlagForwarded;
+
+struct MessageCounts {
+  int64_t total = 0;
+  int64_t unread = 0;  // without kFlagSeen
+};
+
+// A system folder (system true: id is its name, parent and name empty, created_at_ms 0) or a
+// user folder.
+struct FolderRecord {
+  std::string id;
+  std::string parent;  // "" for a top-level folder, else the parent folder's id
+  std::string name;    // 1..kMaxNameBytes bytes, no control characters, unique among siblings
+  bool system = false;
+  int64_t created_at_ms = 0;
+  MessageCounts counts;  // of the messages directly in this folder (not its subfolders)
+};
+
+struct LabelRecord {
+  std::string id;     // 16 lower-case hex digits, random
+  std::string name;   // 1..kMaxNameBytes bytes, no control characters, unique in the account
+  std::string color;  // 0..kMaxColorBytes printable ASCII bytes, e.g. "#8080ff"
+  int64_t created_at_ms = 0;
+  MessageCounts counts;  // of the messages carrying the label, in any folder
+};
+
 // One copy of a message in one account. The three byte strings are OpenPGP and opaque to the
 // server (docs/formats/messages.md, docs/formats/summary.md): never plaintext mail.
 struct MessageRecord {
   AccountId account;
   std::string id;           // 16 lower-case hex digits, random; unique within the account
   std::string address;      // the address it was delivered to, folded
-  std::string folder;       // "inbox", "spam"
-  int64_t flags = 0;
+  std::string folder;       // a system folder id (kInbox, …) or a user folder's id
+  int64_t flags = 0;        // kFlag* bits
   int64_t size = 0;         // bytes counted against the quota (the three parts below)
   int64_t received_at_ms = 0;
   std::string key_packets;  // binary PKESK/SKESK packets, concatenated
   std::string data_packet;  // one binary SEIPD packet; empty in listings
   std::string summary;      // binary OpenPGP message whose plaintext is the summary JSON
+  int64_t expires_at_ms = 0;        // deleted for good from this time on; 0 = never
+  std::vector<std::string> labels;  // label ids, sorted; deliver applies them too
 };
 
 // A message to store for each of its recipients' accounts, all or none.
@@ -138,6 +197,7 @@ struct Pruned {
   int64_t sessions = 0;
   int64_t failures = 0;
   int64_t invites = 0;
+  int64_t messages = 0;  // expired messages (Store::delete_expired)
 };
 
 }  // namespace sealmail::store

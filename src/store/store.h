@@ -1,5 +1,6 @@
 // store.h — the Store interface: domains, accounts with their credentials, keys, sessions and
-// second factor, and the per-account event log, behind one API that
+// second factor, messages and the mailbox model (folders, labels, flags, expiry), and the
+// per-account event log, behind one API that
 // both storage backends implement (SQLite today, PostgreSQL next; design.md §5).
 //
 // The interface is written for the most demanding backend, not the simplest: every row a user
@@ -75,6 +76,20 @@ inline constexpr size_t kMaxLabelBytes = 512;
 inline constexpr size_t kMaxRecoveryCodes = 64;
 // One stored message copy (key packets + data packet + summary).
 inline constexpr size_t kMaxMessageBytes = size_t{256} << 20;
+// Folder and label names; label colours.
+inline constexpr size_t kMaxNameBytes = 255;
+inline constexpr size_t kMaxColorBytes = 32;
+// User folders and labels per account; nesting depth of user folders (a top-level one is 1).
+inline constexpr size_t kMaxFolders = 1000;
+inline constexpr size_t kMaxLabels = 1000;
+inline constexpr size_t kMaxFolderDepth = 8;
+// Message ids per bulk call (move_messages, get_summaries, …). Calls that touch a whole folder
+// or sweep expiry are not bounded by it; their events are split into payloads of at most
+// kMaxIdsPerEvent ids, far below kMaxEventPayloadBytes.
+inline constexpr size_t kMaxBulkIds = 10'000;
+inline constexpr size_t kMaxIdsPerEvent = 10'000;
+// Expired messages one prune() deletes at most.
+inline constexpr size_t kPruneMessages = 10'000;
 //
 // Every call below the event log checks its input the same way: an address follows
 // create_account's rules; an id, token or code hash, scope, purpose, plan, failure key, secret
@@ -182,21 +197,130 @@ class Store {
 
   // ---- Messages -----------------------------------------------------------------------------
   // Stores each delivery — all its copies or none — in ONE durable transaction, with a
-  // "message.created" event per copy (payload: {"id":…,"folder":…}), and returns a status per
-  // delivery: ok, kLimitExceeded (a copy would take its account over quota_bytes), kNotFound
-  // (an account is gone), kAlreadyExists (an id collides), kInvalidArgument. An error of the
-  // call itself (kIo, kUnavailable) means nothing was stored. When this returns, every ok
-  // delivery survives a crash or power cut: callers batch many deliveries into one call so
-  // that they share one fsync (group commit).
+  // "message.created" event per copy (payload: {"id":…,"folder":…, …}, see "Mailbox"), and
+  // returns a status per delivery: ok, kLimitExceeded (a copy would take its account over
+  // quota_bytes), kNotFound (an account, a user folder or a label is gone), kAlreadyExists (an
+  // id collides), kInvalidArgument (bad id, folder id, flags outside kKnownFlags, negative
+  // expires_at_ms, empty parts). A copy's folder, flags, expires_at_ms and labels are stored. An
+  // error of the call itself (kIo, kUnavailable) means nothing was stored. When this returns, every
+  // ok delivery survives a crash or power cut: callers batch many deliveries into one call so that
+  // they share one fsync (group commit).
   virtual Result<std::vector<Status>> deliver(const std::vector<Delivery>& deliveries) = 0;
-  // Newest first, `limit` at most, skipping `offset`; data_packet left empty. kNotFound.
+  // The messages of `folder` (a system or user folder id, or kAllMail), newest first (ties by
+  // id, descending), `limit` at most, skipping `offset`; data_packet left empty, labels
+  // filled. kNotFound (no such account or user folder), kInvalidArgument (not a folder id).
   virtual Result<std::vector<MessageRecord>> list_messages(AccountId account,
                                                            std::string_view folder,
                                                            size_t limit, size_t offset) = 0;
-  // The whole copy. kNotFound.
+  // The whole copy, with its labels. kNotFound.
   virtual Result<MessageRecord> get_message(AccountId account, std::string_view id) = 0;
   // Bytes of the account's stored messages. kNotFound.
   virtual Result<int64_t> storage_used(AccountId account) = 0;
+
+  // ---- Mailbox: folders, labels, flags, bulk changes, expiry --------------------------------
+  // Model (records.h). A message is in exactly one folder: one of the six system folders
+  // (kSystemFolders, which every account has without creating them) or a user folder. User
+  // folders nest (parent id, "" for top level) up to kMaxFolderDepth; a name is unique among
+  // its siblings (bytes compared exactly). A message carries 0..n labels of its account.
+  // kAllMail ("all") is a view, not a folder: every message not in trash or spam. Flags are
+  // the kFlag* bits; "unread" means kFlagSeen is clear.
+  //
+  // Events. Every change appends events to the account's log in the same transaction
+  // (payloads are JSON holding ids and metadata, never content; docs/formats/store-sqlite.md):
+  //   message.created  {"id","folder","flags","labels":[…],"expires_at_ms"}     (deliver)
+  //   message.updated  {"ids":[…], and the one change: "folder":F | "flags":N (the new value,
+  //                    one event per distinct value) | "labels_added":[L] |
+  //                    "labels_removed":[L] | "expires_at_ms":T}
+  //   message.deleted  {"ids":[…]}
+  //   folder.created / folder.updated {"id","parent","name"}, folder.deleted {"id"}
+  //   label.created / label.updated {"id","name","color"}, label.deleted {"id"}
+  // Only messages whose state actually changed are named; a call that changes nothing
+  // appends nothing. A change to more than kMaxIdsPerEvent messages is split into several
+  // events of the same kind. Deleting a label appends label.deleted only (its messages lose it
+  // implicitly); renaming or moving a folder appends folder.updated only.
+  //
+  // Authorization: every call names the account. A folder, label or message id of another
+  // account is kNotFound in the calls that take one id; the bulk calls (a vector of message
+  // ids) silently skip ids that are not the account's messages and return how many messages
+  // they changed. A message id that is not 16 lower-case hex digits is kInvalidArgument;
+  // more than kMaxBulkIds ids is kLimitExceeded. Every call answers kNotFound when the account
+  // does not exist. Each call is one transaction.
+
+  // The six system folders in kSystemFolders order, then the user folders depth-first, siblings
+  // by name; each with the counts of the messages directly in it.
+  virtual Result<std::vector<FolderRecord>> list_folders(AccountId account) = 0;
+  // Creates a user folder under `parent` ("" = top level; a system folder cannot be a parent)
+  // and returns its id. kInvalidArgument (name empty, above kMaxNameBytes or with control
+  // characters; parent not a user folder id), kNotFound (no such parent), kAlreadyExists (a
+  // sibling has that name), kLimitExceeded (kMaxFolders or kMaxFolderDepth).
+  virtual Result<std::string> create_folder(AccountId account, std::string_view parent,
+                                            std::string_view name) = 0;
+  // kInvalidArgument, kNotFound, kAlreadyExists as create_folder. The same name is a no-op.
+  virtual Status rename_folder(AccountId account, std::string_view id, std::string_view name) = 0;
+  // Moves a user folder with its subfolders under `parent` ("" = top level). kInvalidArgument
+  // (parent is the folder or one of its descendants), kNotFound, kAlreadyExists (a sibling
+  // there has its name), kLimitExceeded (the subtree would be deeper than kMaxFolderDepth).
+  virtual Status move_folder(AccountId account, std::string_view id, std::string_view parent) = 0;
+  // Deletes a user folder and all its subfolders. As Proton does, their messages are not
+  // deleted: they move to kArchive, so they stay in All Mail. Returns how many moved.
+  // kInvalidArgument (a system folder), kNotFound.
+  virtual Result<int64_t> delete_folder(AccountId account, std::string_view id) = 0;
+
+  // By name.
+  virtual Result<std::vector<LabelRecord>> list_labels(AccountId account) = 0;
+  // kInvalidArgument (name as a folder's; color above kMaxColorBytes or not printable ASCII),
+  // kAlreadyExists (another label has that name), kLimitExceeded (kMaxLabels).
+  virtual Result<std::string> create_label(AccountId account, std::string_view name,
+                                           std::string_view color) = 0;
+  // Replaces name and colour. kInvalidArgument, kNotFound, kAlreadyExists as create_label.
+  virtual Status update_label(AccountId account, std::string_view id, std::string_view name,
+                              std::string_view color) = 0;
+  // Removes the label from every message and deletes it. kNotFound.
+  virtual Status delete_label(AccountId account, std::string_view id) = 0;
+
+  // The messages carrying `label`, in any folder, newest first, as list_messages. kNotFound
+  // (no such label).
+  virtual Result<std::vector<MessageRecord>> list_messages_by_label(AccountId account,
+                                                                    std::string_view label,
+                                                                    size_t limit,
+                                                                    size_t offset) = 0;
+  // Counts of a folder (system or user) or of kAllMail. kInvalidArgument (not a folder id),
+  // kNotFound (no such user folder).
+  virtual Result<MessageCounts> count_messages(AccountId account, std::string_view folder) = 0;
+  // The metadata, key packets, encrypted summary and labels of each id that names a message
+  // of the account, in the order asked (duplicates once), without data packets. Others are
+  // skipped. kInvalidArgument, kLimitExceeded (more than kMaxBulkIds ids).
+  virtual Result<std::vector<MessageRecord>> get_summaries(AccountId account,
+                                                           const std::vector<std::string>& ids) = 0;
+
+  // Bulk changes: each is one transaction and returns how many messages it changed.
+  // Moves the messages to `folder` (a system folder or a user folder). kInvalidArgument (not a
+  // folder id, or kAllMail), kNotFound (no such user folder).
+  virtual Result<int64_t> move_messages(AccountId account, const std::vector<std::string>& ids,
+                                        std::string_view folder) = 0;
+  // "Copy to label". kNotFound (no such label).
+  virtual Result<int64_t> add_label(AccountId account, const std::vector<std::string>& ids,
+                                    std::string_view label) = 0;
+  // kNotFound (no such label).
+  virtual Result<int64_t> remove_label(AccountId account, const std::vector<std::string>& ids,
+                                       std::string_view label) = 0;
+  // flags = (flags | set_mask) & ~clear_mask. kInvalidArgument (a mask with bits outside
+  // kKnownFlags, or a bit in both masks).
+  virtual Result<int64_t> set_flags(AccountId account, const std::vector<std::string>& ids,
+                                    int64_t set_mask, int64_t clear_mask) = 0;
+  // Sets when the messages expire (0 = never). kInvalidArgument (negative).
+  virtual Result<int64_t> set_expiry(AccountId account, const std::vector<std::string>& ids,
+                                     int64_t expires_at_ms) = 0;
+  // Deletes the messages for good: rows, labels and their bytes of storage_used.
+  virtual Result<int64_t> delete_messages(AccountId account,
+                                          const std::vector<std::string>& ids) = 0;
+  // Deletes every message in trash or spam for good (however many). kInvalidArgument for any
+  // other folder: emptying never destroys mail that was not thrown away first.
+  virtual Result<int64_t> empty_folder(AccountId account, std::string_view folder) = 0;
+  // Deletes for good up to `limit` messages, of any accounts, whose expires_at_ms is set and
+  // ≤ now_ms, earliest first, lowering storage_used and appending message.deleted events.
+  // Returns how many; fewer than `limit` means none is left. prune() also calls it.
+  virtual Result<int64_t> delete_expired(int64_t now_ms, size_t limit) = 0;
 
   // ---- Login sessions -----------------------------------------------------------------------
   // kAlreadyExists (id or a token hash collides), kNotFound (no account). An empty
@@ -272,9 +396,10 @@ class Store {
 
   // ---- Housekeeping ------------------------------------------------------------------------
   // Deletes, in one transaction, what can no longer be used: challenges and invites expired at
-  // now_ms, sessions whose access and refresh tokens have both expired, and failure counts whose
-  // last failure is older than `failure_window_ms` (they would count as zero anyway). Servers
-  // call it periodically; several may at once. kInvalidArgument for a negative window.
+  // now_ms, sessions whose access and refresh tokens have both expired, failure counts whose
+  // last failure is older than `failure_window_ms` (they would count as zero anyway), and up to
+  // kPruneMessages expired messages (as delete_expired; a larger backlog takes several calls).
+  // Servers call it periodically; several may at once. kInvalidArgument for a negative window.
   virtual Result<Pruned> prune(int64_t now_ms, int64_t failure_window_ms) = 0;
 
   // ---- Server secrets -----------------------------------------------------------------------

@@ -124,4 +124,61 @@ Status check_invite(const Invite& invite) {
   return check_address(invite.address);
 }
 
+// ---- The mailbox model
+
+bool is_hex_id(std::string_view id) {
+  if (id.size() != 16) return false;
+  for (char c : id) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
+
+Status check_folder_id(std::string_view id) {
+  if (is_system_folder(id) || is_hex_id(id)) return ok_status();
+  return make_error(Errc::kInvalidArgument, "not a folder id");
+}
+
+Status check_name(std::string_view name) {
+  if (name.empty() || name.size() > kMaxNameBytes) {
+    return make_error(Errc::kInvalidArgument, "name length out of range");
+  }
+  for (unsigned char c : name) {
+    if (c < 0x20 || c == 0x7f) {
+      return make_error(Errc::kInvalidArgument, "name contains control characters");
+    }
+  }
+  return ok_status();
+}
+
+Status check_color(std::string_view color) {
+  if (color.size() > kMaxColorBytes) return make_error(Errc::kInvalidArgument, "color too long");
+  for (unsigned char c : color) {
+    if (c < 0x20 || c >= 0x7f) {
+      return make_error(Errc::kInvalidArgument, "color is not printable ASCII");
+    }
+  }
+  return ok_status();
+}
+
+Status check_message_ids(const std::vector<std::string>& ids) {
+  if (ids.size() > kMaxBulkIds) return make_error(Errc::kLimitExceeded, "too many message ids");
+  for (const std::string& id : ids) {
+    if (!is_hex_id(id)) {
+      return make_error(Errc::kInvalidArgument, "a message id is 16 lower-case hex digits");
+    }
+  }
+  return ok_status();
+}
+
+Status check_flag_masks(int64_t set_mask, int64_t clear_mask) {
+  if ((set_mask & ~kKnownFlags) != 0 || (clear_mask & ~kKnownFlags) != 0) {
+    return make_error(Errc::kInvalidArgument, "unknown flag bits");
+  }
+  if ((set_mask & clear_mask) != 0) {
+    return make_error(Errc::kInvalidArgument, "a flag both set and cleared");
+  }
+  return ok_status();
+}
+
 }  // namespace sealmail::store::internal

@@ -45,4 +45,19 @@ Status check_challenge(const SrpChallenge& challenge);
 Status check_recovery_codes(const std::vector<std::string>& code_hashes);
 Status check_invite(const Invite& invite);
 
+// The mailbox model (store.h "Mailbox").
+// 16 lower-case hex digits: message, user folder and label ids.
+bool is_hex_id(std::string_view id);
+// kInvalidArgument unless `id` is a system folder id or a user folder id (not kAllMail).
+Status check_folder_id(std::string_view id);
+// Folder and label names: 1..kMaxNameBytes bytes without control characters (C0 and DEL).
+Status check_name(std::string_view name);
+// Label colours: 0..kMaxColorBytes printable ASCII bytes.
+Status check_color(std::string_view color);
+// A bulk call's message ids: each is_hex_id (kInvalidArgument), at most kMaxBulkIds
+// (kLimitExceeded).
+Status check_message_ids(const std::vector<std::string>& ids);
+// set_flags' masks: inside kKnownFlags and disjoint.
+Status check_flag_masks(int64_t set_mask, int64_t clear_mask);
+
 }  // namespace sealmail::store::internal

@@ -120,6 +120,52 @@ const std::vector<Seed>& seeds() {
          EXPECT_EQ(session->refresh_hash, "\xbb");
          EXPECT_EQ(store.server_secret("seed", "other").value_or(""), "\xdd");
        }},
+      {3,
+       "INSERT INTO accounts (account_id, address, address_key, created_at_ms, last_cursor, "
+       "  used_bytes) VALUES (30, 'mail@seed.example', 'mail@seed.example', 1, 2, 18);"
+       "INSERT INTO addresses (account_id, position, address, address_key, key_record, key_list, "
+       "  created_at_ms) VALUES (30, 1, 'mail@seed.example', 'mail@seed.example', '', '', 1);"
+       "INSERT INTO messages (account_id, message_id, address_key, folder, flags, size, "
+       "  received_at_ms, key_packets, data_packet, summary) "
+       "VALUES (30, '00000000000000c1', 'mail@seed.example', 'inbox', 0, 9, 1700000000100, "
+       "        X'0102', X'030405', X'06070809'), "
+       "       (30, '00000000000000c2', 'mail@seed.example', 'spam', 0, 9, 1700000000200, "
+       "        X'0102', X'030405', X'06070809');"
+       "INSERT INTO events (account_id, cursor, kind, payload, created_at_ms) "
+       "VALUES (30, 1, 'message.created', '{}', 1), (30, 2, 'message.created', '{}', 2);"
+       "INSERT INTO aliases (alias_key, alias, target_key, created_at_ms) "
+       "VALUES ('old-alias@seed.example', 'Old-Alias@seed.example', 'mail@seed.example', 1);",
+       [](Store& store) {
+         const AccountId account{30};
+         EXPECT_EQ(store.find_recipient("old-alias@seed.example").value_or({}).account, account);
+         auto inbox = store.list_messages(account, kInbox, 10, 0);
+         ASSERT_TRUE(inbox.ok()) << inbox.error().describe();
+         ASSERT_EQ(inbox->size(), 1u);
+         EXPECT_EQ((*inbox)[0].id, "00000000000000c1");
+         EXPECT_EQ((*inbox)[0].summary, "\x06\x07\x08\x09");
+         EXPECT_EQ((*inbox)[0].expires_at_ms, 0);  // version 4's default: never
+         EXPECT_TRUE((*inbox)[0].labels.empty());
+         EXPECT_EQ(store.count_messages(account, kInbox).value_or({}).unread, 1);
+         EXPECT_EQ(store.count_messages(account, kAllMail).value_or({}).total, 1);
+         EXPECT_EQ(store.get_message(account, "00000000000000c2").value_or({}).data_packet,
+                   "\x03\x04\x05");
+         EXPECT_EQ(store.storage_used(account).value_or(-1), 18);
+         // The old rows take part in the mailbox model.
+         auto folders = store.list_folders(account);
+         ASSERT_TRUE(folders.ok()) << folders.error().describe();
+         ASSERT_EQ(folders->size(), 6u);
+         EXPECT_EQ((*folders)[4].counts.total, 1);  // spam
+         auto label = store.create_label(account, "Seeded", "#123456");
+         ASSERT_TRUE(label.ok()) << label.error().describe();
+         EXPECT_EQ(store.add_label(account, {"00000000000000c1"}, *label).value_or(-1), 1);
+         EXPECT_EQ(store.list_messages_by_label(account, *label, 10, 0).value_or({}).size(), 1u);
+         EXPECT_EQ(store.set_flags(account, {"00000000000000c1"}, kFlagSeen, 0).value_or(-1), 1);
+         EXPECT_EQ(store.move_messages(account, {"00000000000000c2"}, kArchive).value_or(-1), 1);
+         EXPECT_EQ(store.delete_messages(account, {"00000000000000c1"}).value_or(-1), 1);
+         EXPECT_EQ(store.storage_used(account).value_or(-1), 9);
+         // label.created and four changes: the cursor continues from the seeded events.
+         EXPECT_EQ(store.last_cursor(account).value_or(-1), 7);
+       }},
   };
   return kSeeds;
 }

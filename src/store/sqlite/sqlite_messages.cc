@@ -1,7 +1,9 @@
-// SqliteStore: aliases, catch-all addresses and stored messages.
+// SqliteStore: aliases, catch-all addresses, storing messages and reading them (listings,
+// counts, bulk summaries). Changing them is sqlite_mailbox.cc.
 #include <algorithm>
 #include <limits>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -15,14 +17,30 @@
 namespace sealmail::store::sqlite {
 namespace {
 
+int64_t to_int64(size_t value) {
+  return static_cast<int64_t>(std::min<uint64_t>(value, std::numeric_limits<int64_t>::max()));
+}
+
 Status check_message(const MessageRecord& message) {
-  const bool hex = std::all_of(message.id.begin(), message.id.end(),
-                               [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
-  if (message.id.size() != 16 || !hex) {
+  if (!internal::is_hex_id(message.id)) {
     return make_error(Errc::kInvalidArgument, "a message id is 16 lower-case hex digits");
   }
   SEALMAIL_RETURN_IF_ERROR(internal::check_address(message.address));
-  SEALMAIL_RETURN_IF_ERROR(internal::check_token(message.folder, "folder"));
+  SEALMAIL_RETURN_IF_ERROR(internal::check_folder_id(message.folder));
+  if ((message.flags & ~kKnownFlags) != 0) {
+    return make_error(Errc::kInvalidArgument, "unknown flag bits");
+  }
+  if (message.expires_at_ms < 0) {
+    return make_error(Errc::kInvalidArgument, "negative expiry time");
+  }
+  if (message.labels.size() > kMaxLabels) {
+    return make_error(Errc::kInvalidArgument, "too many labels");
+  }
+  for (const std::string& label : message.labels) {
+    if (!internal::is_hex_id(label)) {
+      return make_error(Errc::kInvalidArgument, "a label id is 16 lower-case hex digits");
+    }
+  }
   if (message.key_packets.empty() || message.data_packet.empty() || message.summary.empty()) {
     return make_error(Errc::kInvalidArgument, "a message needs key packets, data and a summary");
   }
@@ -37,8 +55,9 @@ int64_t stored_size(const MessageRecord& message) {
                               message.summary.size());
 }
 
-// Adds one copy and its event inside the caller's transaction; kLimitExceeded if the account's
-// use would pass `quota` (0 = none).
+// Adds one copy, its labels and its event inside the caller's transaction; kLimitExceeded if
+// the account's use would pass `quota` (0 = none), kNotFound if its user folder or a label is
+// not the account's.
 Status insert_copy(Connection& db, const MessageRecord& message, int64_t quota, int64_t now) {
   const int64_t size = stored_size(message);
   Cursor cursor = 0;
@@ -56,22 +75,42 @@ Status insert_copy(Connection& db, const MessageRecord& message, int64_t quota, 
     cursor = bump.column_int64(0);
     SEALMAIL_CHECK(!SEALMAIL_TRY(bump.step()));
   }
+  if (!is_system_folder(message.folder)) {
+    SEALMAIL_RETURN_IF_ERROR(require_folder(db, message.account, message.folder));
+  }
   {
     Statement insert = SEALMAIL_TRY(db.prepare(
         "INSERT INTO messages (account_id, message_id, address_key, folder, flags, size, "
-        "received_at_ms, key_packets, data_packet, summary) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"));
+        "received_at_ms, key_packets, data_packet, summary, expires_at_ms) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"));
     insert.bind(1, message.account.value).bind_text(2, message.id);
     insert.bind_text(3, internal::address_key(message.address)).bind_text(4, message.folder);
     insert.bind(5, message.flags).bind(6, size).bind(7, message.received_at_ms);
     insert.bind_blob(8, message.key_packets).bind_blob(9, message.data_packet);
-    insert.bind_blob(10, message.summary);
+    insert.bind_blob(10, message.summary).bind(11, message.expires_at_ms);
     SEALMAIL_RETURN_IF_ERROR(insert.run());
+  }
+  std::vector<std::string> labels = message.labels;
+  std::sort(labels.begin(), labels.end());
+  labels.erase(std::unique(labels.begin(), labels.end()), labels.end());
+  for (const std::string& label : labels) {
+    // The foreign key to labels makes another account's label kNotFound.
+    Statement tag =
+        SEALMAIL_TRY(db.prepare("INSERT INTO message_labels (account_id, message_id, label_id, "
+                                "received_at_ms) VALUES (?1, ?2, ?3, ?4)"));
+    tag.bind(1, message.account.value).bind_text(2, message.id).bind_text(3, label);
+    tag.bind(4, message.received_at_ms);
+    SEALMAIL_RETURN_IF_ERROR(tag.run());
   }
   Statement event = SEALMAIL_TRY(
       db.prepare("INSERT INTO events (account_id, cursor, kind, payload, created_at_ms) "
                  "VALUES (?1, ?2, 'message.created', ?3, ?4)"));
-  std::string payload = nlohmann::json{{"id", message.id}, {"folder", message.folder}}.dump();
+  std::string payload = nlohmann::json{{"id", message.id},
+                                       {"folder", message.folder},
+                                       {"flags", message.flags},
+                                       {"labels", labels},
+                                       {"expires_at_ms", message.expires_at_ms}}
+                            .dump();
   event.bind(1, message.account.value).bind(2, cursor).bind_blob(3, payload).bind(4, now);
   return event.run();
 }
@@ -96,10 +135,10 @@ Status insert_delivery(Connection& db, const Delivery& delivery, int64_t now) {
   return {};
 }
 
-// The metadata columns 0–8; get_message adds data_packet as column 9.
+// The metadata columns 0–9 of `messages AS m`; get_message adds data_packet as column 10.
 constexpr char kSelectMessage[] =
-    "SELECT account_id, message_id, address_key, folder, flags, size, received_at_ms, "
-    "key_packets, summary";
+    "SELECT m.account_id, m.message_id, m.address_key, m.folder, m.flags, m.size, "
+    "m.received_at_ms, m.key_packets, m.summary, m.expires_at_ms";
 
 MessageRecord message_from_row(const Statement& row) {
   return MessageRecord{.account = AccountId{row.column_int64(0)},
@@ -111,17 +150,50 @@ MessageRecord message_from_row(const Statement& row) {
                        .received_at_ms = row.column_int64(6),
                        .key_packets = row.column_blob(7),
                        .data_packet = {},
-                       .summary = row.column_blob(8)};
+                       .summary = row.column_blob(8),
+                       .expires_at_ms = row.column_int64(9),
+                       .labels = {}};
+}
+
+// Fills in the labels of `messages` (all of `account`) with one query.
+Status attach_labels(Connection& db, AccountId account, std::vector<MessageRecord>& messages) {
+  if (messages.empty()) return {};
+  std::unordered_map<std::string, size_t> index;
+  std::vector<std::string> ids;
+  ids.reserve(messages.size());
+  for (size_t i = 0; i < messages.size(); ++i) {
+    index.emplace(messages[i].id, i);
+    ids.push_back(messages[i].id);
+  }
+  Statement select = SEALMAIL_TRY(
+      db.prepare("SELECT message_id, label_id FROM message_labels WHERE account_id = ?1 AND "
+                 "message_id IN (SELECT value FROM json_each(?2)) ORDER BY message_id, label_id"));
+  select.bind(1, account.value).bind_text(2, json_array(ids));
+  while (SEALMAIL_TRY(select.step())) {
+    auto found = index.find(select.column_text(0));
+    if (found != index.end()) messages[found->second].labels.push_back(select.column_text(1));
+  }
+  return {};
+}
+
+// Runs a listing query whose parameters are ?1 account, ?2 limit, ?3 offset and, unless `key`
+// is empty, ?4 the folder or label.
+Result<std::vector<MessageRecord>> run_listing(Connection& db, AccountId account,
+                                               const std::string& sql, std::string_view key,
+                                               size_t limit, size_t offset) {
+  Statement select = SEALMAIL_TRY(db.prepare(sql));
+  select.bind(1, account.value).bind(2, to_int64(limit)).bind(3, to_int64(offset));
+  if (!key.empty()) select.bind_text(4, key);
+  std::vector<MessageRecord> messages;
+  while (SEALMAIL_TRY(select.step())) messages.push_back(message_from_row(select));
+  SEALMAIL_RETURN_IF_ERROR(attach_labels(db, account, messages));
+  return messages;
 }
 
 // Statuses that belong to one delivery rather than to the whole call.
 bool is_per_delivery(Errc code) {
   return code == Errc::kLimitExceeded || code == Errc::kNotFound ||
          code == Errc::kAlreadyExists || code == Errc::kInvalidArgument;
-}
-
-int64_t to_int64(size_t value) {
-  return static_cast<int64_t>(std::min<uint64_t>(value, std::numeric_limits<int64_t>::max()));
 }
 
 }  // namespace
@@ -217,30 +289,115 @@ Result<std::vector<Status>> SqliteStore::deliver(const std::vector<Delivery>& de
 Result<std::vector<MessageRecord>> SqliteStore::list_messages(AccountId account,
                                                               std::string_view folder,
                                                               size_t limit, size_t offset) {
+  if (folder != kAllMail) SEALMAIL_RETURN_IF_ERROR(internal::check_folder_id(folder));
   return with_reader([&](Connection& db) -> Result<std::vector<MessageRecord>> {
     Transaction txn = SEALMAIL_TRY(Transaction::begin(db, Transaction::Kind::kRead));
     SEALMAIL_RETURN_IF_ERROR(require_account(db, account));
-    Statement select = SEALMAIL_TRY(
-        db.prepare(std::string(kSelectMessage) +
-                   " FROM messages WHERE account_id = ?1 AND folder = ?2 "
-                   "ORDER BY received_at_ms DESC, message_id LIMIT ?3 OFFSET ?4"));
-    select.bind(1, account.value).bind_text(2, folder);
-    select.bind(3, to_int64(limit)).bind(4, to_int64(offset));
+    // Both orders are those of an index (messages_by_time, messages_by_folder), read
+    // backwards: no sort, however large the folder.
+    if (folder == kAllMail) {
+      return run_listing(db, account,
+                         std::string(kSelectMessage) +
+                             " FROM messages AS m WHERE m.account_id = ?1 AND "
+                             "m.folder NOT IN ('trash', 'spam') "
+                             "ORDER BY m.received_at_ms DESC, m.message_id DESC "
+                             "LIMIT ?2 OFFSET ?3",
+                         "", limit, offset);
+    }
+    SEALMAIL_RETURN_IF_ERROR(require_folder(db, account, folder));
+    return run_listing(db, account,
+                       std::string(kSelectMessage) +
+                           " FROM messages AS m WHERE m.account_id = ?1 AND m.folder = ?4 "
+                           "ORDER BY m.received_at_ms DESC, m.message_id DESC LIMIT ?2 OFFSET ?3",
+                       folder, limit, offset);
+  });
+}
+
+Result<std::vector<MessageRecord>> SqliteStore::list_messages_by_label(AccountId account,
+                                                                       std::string_view label,
+                                                                       size_t limit,
+                                                                       size_t offset) {
+  if (!internal::is_hex_id(label)) return make_error(Errc::kNotFound, "no such label");
+  return with_reader([&](Connection& db) -> Result<std::vector<MessageRecord>> {
+    Transaction txn = SEALMAIL_TRY(Transaction::begin(db, Transaction::Kind::kRead));
+    SEALMAIL_RETURN_IF_ERROR(require_account(db, account));
+    Statement exists =
+        SEALMAIL_TRY(db.prepare("SELECT 1 FROM labels WHERE account_id = ?1 AND label_id = ?2"));
+    exists.bind(1, account.value).bind_text(2, label);
+    if (!SEALMAIL_TRY(exists.step())) return make_error(Errc::kNotFound, "no such label");
+    // Ordered by message_labels_by_label, which carries received_at_ms for this.
+    return run_listing(db, account,
+                       std::string(kSelectMessage) +
+                           " FROM message_labels AS l JOIN messages AS m "
+                           "ON m.account_id = l.account_id AND m.message_id = l.message_id "
+                           "WHERE l.account_id = ?1 AND l.label_id = ?4 "
+                           "ORDER BY l.received_at_ms DESC, l.message_id DESC LIMIT ?2 OFFSET ?3",
+                       label, limit, offset);
+  });
+}
+
+Result<MessageCounts> SqliteStore::count_messages(AccountId account, std::string_view folder) {
+  if (folder != kAllMail) SEALMAIL_RETURN_IF_ERROR(internal::check_folder_id(folder));
+  return with_reader([&](Connection& db) -> Result<MessageCounts> {
+    Transaction txn = SEALMAIL_TRY(Transaction::begin(db, Transaction::Kind::kRead));
+    SEALMAIL_RETURN_IF_ERROR(require_account(db, account));
+    if (folder != kAllMail) SEALMAIL_RETURN_IF_ERROR(require_folder(db, account, folder));
+    // Both read messages_by_folder only: it carries flags.
+    Statement count = SEALMAIL_TRY(db.prepare(
+        folder == kAllMail ? "SELECT count(*), coalesce(sum((flags & 1) = 0), 0) FROM messages "
+                             "WHERE account_id = ?1 AND folder NOT IN ('trash', 'spam')"
+                           : "SELECT count(*), coalesce(sum((flags & 1) = 0), 0) FROM messages "
+                             "WHERE account_id = ?1 AND folder = ?2"));
+    count.bind(1, account.value);
+    if (folder != kAllMail) count.bind_text(2, folder);
+    SEALMAIL_CHECK(SEALMAIL_TRY(count.step()));  // an aggregate always returns a row
+    return MessageCounts{.total = count.column_int64(0), .unread = count.column_int64(1)};
+  });
+}
+
+Result<std::vector<MessageRecord>> SqliteStore::get_summaries(AccountId account,
+                                                              const std::vector<std::string>& ids) {
+  SEALMAIL_RETURN_IF_ERROR(internal::check_message_ids(ids));
+  return with_reader([&](Connection& db) -> Result<std::vector<MessageRecord>> {
+    Transaction txn = SEALMAIL_TRY(Transaction::begin(db, Transaction::Kind::kRead));
+    SEALMAIL_RETURN_IF_ERROR(require_account(db, account));
+    Statement select =
+        SEALMAIL_TRY(db.prepare(std::string(kSelectMessage) +
+                                " FROM messages AS m WHERE m.account_id = ?1 AND m.message_id IN "
+                                "(SELECT value FROM json_each(?2))"));
+    select.bind(1, account.value).bind_text(2, json_array(ids));
+    std::unordered_map<std::string, MessageRecord> found;
+    while (SEALMAIL_TRY(select.step())) {
+      MessageRecord message = message_from_row(select);
+      std::string id = message.id;
+      found.emplace(std::move(id), std::move(message));
+    }
     std::vector<MessageRecord> messages;
-    while (SEALMAIL_TRY(select.step())) messages.push_back(message_from_row(select));
+    messages.reserve(found.size());
+    for (const std::string& id : ids) {
+      auto it = found.find(id);
+      if (it == found.end()) continue;
+      messages.push_back(std::move(it->second));
+      found.erase(it);  // a repeated id is answered once
+    }
+    SEALMAIL_RETURN_IF_ERROR(attach_labels(db, account, messages));
     return messages;
   });
 }
 
 Result<MessageRecord> SqliteStore::get_message(AccountId account, std::string_view id) {
   return with_reader([&](Connection& db) -> Result<MessageRecord> {
+    Transaction txn = SEALMAIL_TRY(Transaction::begin(db, Transaction::Kind::kRead));
     Statement select = SEALMAIL_TRY(db.prepare(
-        std::string(kSelectMessage) + ", data_packet FROM messages WHERE account_id = ?1 AND message_id = ?2"));
+        std::string(kSelectMessage) +
+        ", m.data_packet FROM messages AS m WHERE m.account_id = ?1 AND m.message_id = ?2"));
     select.bind(1, account.value).bind_text(2, id);
     if (!SEALMAIL_TRY(select.step())) return make_error(Errc::kNotFound, "no such message");
-    MessageRecord message = message_from_row(select);
-    message.data_packet = select.column_blob(9);
-    return message;
+    std::vector<MessageRecord> one;
+    one.push_back(message_from_row(select));
+    one[0].data_packet = select.column_blob(10);
+    SEALMAIL_RETURN_IF_ERROR(attach_labels(db, account, one));
+    return std::move(one[0]);
   });
 }
 

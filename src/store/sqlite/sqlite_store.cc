@@ -85,29 +85,31 @@ Result<AccountId> SqliteStore::find_account(std::string_view address) {
 Result<Cursor> SqliteStore::append_event(AccountId account, std::string_view kind,
                                          std::string_view payload) {
   SEALMAIL_RETURN_IF_ERROR(internal::check_event(kind, payload));
-  std::lock_guard lock(writer_mutex_);
-  Transaction txn = SEALMAIL_TRY(Transaction::begin(writer_, Transaction::Kind::kWrite));
+  return with_writer([&](Connection& db) -> Result<Cursor> {
+    return append_event_in(db, account, kind, payload, unix_time_ms());
+  });
+}
+
+Result<Cursor> append_event_in(Connection& db, AccountId account, std::string_view kind,
+                               std::string_view payload, int64_t now_ms) {
   // The counter lives on the account row and is bumped in this transaction: the cursor is taken
   // under the same lock that orders the commits, so no reader can see N before N-1 exists.
   Cursor cursor = 0;
   {
     Statement bump = SEALMAIL_TRY(
-        writer_.prepare("UPDATE accounts SET last_cursor = last_cursor + 1 WHERE account_id = ?1 "
-                        "RETURNING last_cursor"));
+        db.prepare("UPDATE accounts SET last_cursor = last_cursor + 1 WHERE account_id = ?1 "
+                   "RETURNING last_cursor"));
     bump.bind(1, account.value);
     if (!SEALMAIL_TRY(bump.step())) return no_such_account();
     cursor = bump.column_int64(0);
     SEALMAIL_CHECK(!SEALMAIL_TRY(bump.step()));
   }
-  {
-    Statement insert = SEALMAIL_TRY(
-        writer_.prepare("INSERT INTO events (account_id, cursor, kind, payload, created_at_ms) "
-                        "VALUES (?1, ?2, ?3, ?4, ?5)"));
-    insert.bind(1, account.value).bind(2, cursor).bind_text(3, kind).bind_blob(4, payload);
-    insert.bind(5, unix_time_ms());
-    SEALMAIL_RETURN_IF_ERROR(insert.run());
-  }
-  SEALMAIL_RETURN_IF_ERROR(txn.commit());
+  Statement insert =
+      SEALMAIL_TRY(db.prepare("INSERT INTO events (account_id, cursor, kind, payload, "
+                              "created_at_ms) VALUES (?1, ?2, ?3, ?4, ?5)"));
+  insert.bind(1, account.value).bind(2, cursor).bind_text(3, kind).bind_blob(4, payload);
+  insert.bind(5, now_ms);
+  SEALMAIL_RETURN_IF_ERROR(insert.run());
   return cursor;
 }
 

@@ -80,6 +80,39 @@ class SqliteStore final : public Store {
                                                    size_t limit, size_t offset) override;
   Result<MessageRecord> get_message(AccountId account, std::string_view id) override;
   Result<int64_t> storage_used(AccountId account) override;
+  Result<std::vector<MessageRecord>> list_messages_by_label(AccountId account,
+                                                            std::string_view label, size_t limit,
+                                                            size_t offset) override;
+  Result<MessageCounts> count_messages(AccountId account, std::string_view folder) override;
+  Result<std::vector<MessageRecord>> get_summaries(AccountId account,
+                                                   const std::vector<std::string>& ids) override;
+
+  // sqlite_mailbox.cc: folders, labels, bulk changes and expiry
+  Result<std::vector<FolderRecord>> list_folders(AccountId account) override;
+  Result<std::string> create_folder(AccountId account, std::string_view parent,
+                                    std::string_view name) override;
+  Status rename_folder(AccountId account, std::string_view id, std::string_view name) override;
+  Status move_folder(AccountId account, std::string_view id, std::string_view parent) override;
+  Result<int64_t> delete_folder(AccountId account, std::string_view id) override;
+  Result<std::vector<LabelRecord>> list_labels(AccountId account) override;
+  Result<std::string> create_label(AccountId account, std::string_view name,
+                                   std::string_view color) override;
+  Status update_label(AccountId account, std::string_view id, std::string_view name,
+                      std::string_view color) override;
+  Status delete_label(AccountId account, std::string_view id) override;
+  Result<int64_t> move_messages(AccountId account, const std::vector<std::string>& ids,
+                                std::string_view folder) override;
+  Result<int64_t> add_label(AccountId account, const std::vector<std::string>& ids,
+                            std::string_view label) override;
+  Result<int64_t> remove_label(AccountId account, const std::vector<std::string>& ids,
+                               std::string_view label) override;
+  Result<int64_t> set_flags(AccountId account, const std::vector<std::string>& ids,
+                            int64_t set_mask, int64_t clear_mask) override;
+  Result<int64_t> set_expiry(AccountId account, const std::vector<std::string>& ids,
+                             int64_t expires_at_ms) override;
+  Result<int64_t> delete_messages(AccountId account, const std::vector<std::string>& ids) override;
+  Result<int64_t> empty_folder(AccountId account, std::string_view folder) override;
+  Result<int64_t> delete_expired(int64_t now_ms, size_t limit) override;
 
   // sqlite_login.cc: sessions, SRP challenges, second factor, abuse limits, invites, secrets
   Status create_session(const SessionRecord& session) override;

@@ -1,6 +1,6 @@
 // sqlite_store_impl.h — what the files implementing SqliteStore share: the reader pool and writer
 // transaction templates, the clock and the account check.
-// Included only by sqlite_store.cc, sqlite_users.cc and sqlite_login.cc.
+// Included only by the sqlite_*.cc files that implement SqliteStore.
 //
 // SECURITY: as store.h.
 // Thread-safety: as sqlite_store.h; with_writer holds writer_mutex_ for the whole transaction.
@@ -9,7 +9,10 @@
 #include <cstdint>
 #include <mutex>
 #include <optional>
+#include <string>
+#include <string_view>
 #include <utility>
+#include <vector>
 
 #include "base/clock.h"
 #include "store/sqlite/sqlite_store.h"
@@ -20,6 +23,22 @@ inline Error no_such_account() { return make_error(Errc::kNotFound, "no such acc
 
 // kNotFound unless `account` has a row (read through `db`, inside the caller's transaction).
 Status require_account(Connection& db, AccountId account);
+
+// Appends one event inside the caller's write transaction, taking the next cursor from the
+// account's counter (sqlite_store.cc). kNotFound (no such account).
+Result<Cursor> append_event_in(Connection& db, AccountId account, std::string_view kind,
+                               std::string_view payload, int64_t now_ms);
+
+// kInvalidArgument unless `folder` is a folder id; kNotFound unless it is a system folder or
+// a user folder of `account` (sqlite_mailbox.cc).
+Status require_folder(Connection& db, AccountId account, std::string_view folder);
+
+// `ids` as a JSON array of strings, for "IN (SELECT value FROM json_each(?))": one bound
+// parameter however many ids (sqlite_mailbox.cc).
+std::string json_array(const std::vector<std::string>& ids);
+
+// Store::delete_expired inside the caller's write transaction (sqlite_mailbox.cc).
+Result<int64_t> delete_expired_in(Connection& db, int64_t now_ms, size_t limit);
 
 template <typename Fn>
 auto SqliteStore::with_reader(Fn&& fn) -> decltype(fn(std::declval<Connection&>())) {
