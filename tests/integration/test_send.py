@@ -4,6 +4,7 @@ neither the subject, the body nor the attachment is readable anywhere on the ser
 import base64
 import json
 import pathlib
+import subprocess
 import tempfile
 import unittest
 
@@ -52,8 +53,17 @@ class SendTest(unittest.TestCase):
         self.assertEqual([m["id"] for m in sent_copy], [sent["sent_id"]])
         self.assertTrue(self.mail.read_one("alice@example.test", sent["sent_id"])["signed_by_sender"])
 
-        # Nothing readable on the server's side.
+        # The body is stored once for all three copies (bob, carol, alice's Sent).
         self.server.terminate()
+        db = self.server.dir / "data" / "sealmail.db"
+        count = lambda sql: int(subprocess.run(["sqlite3", str(db), sql], capture_output=True,
+                                                text=True, check=True).stdout)
+        self.assertEqual(count("SELECT count(*) FROM messages"), 3)
+        self.assertEqual(count("SELECT count(*) FROM bodies"), 1)
+        self.assertEqual(count("SELECT refs FROM bodies"), 3)
+        self.assertGreater(count("SELECT length(data_packet) FROM bodies"), len(data))
+
+        # Nothing readable on the server's side.
         needles = [CANARY.encode()] + [base64.b64encode(pad + CANARY.encode())[4:-4]
                                        for pad in (b"", b"x", b"xy")]
         for path in self.server.dir.rglob("*"):

@@ -58,7 +58,8 @@ int64_t stored_size(const MessageRecord& message) {
 // Adds one copy, its labels and its event inside the caller's transaction; kLimitExceeded if
 // the account's use would pass `quota` (0 = none), kNotFound if its user folder or a label is
 // not the account's.
-Status insert_copy(Connection& db, const MessageRecord& message, int64_t quota, int64_t now) {
+Status insert_copy(Connection& db, const MessageRecord& message, int64_t body_id, int64_t quota,
+                   int64_t now) {
   const int64_t size = stored_size(message);
   Cursor cursor = 0;
   {
@@ -81,12 +82,12 @@ Status insert_copy(Connection& db, const MessageRecord& message, int64_t quota, 
   {
     Statement insert = SEALMAIL_TRY(db.prepare(
         "INSERT INTO messages (account_id, message_id, address_key, folder, flags, size, "
-        "received_at_ms, key_packets, data_packet, summary, expires_at_ms) "
+        "received_at_ms, key_packets, body_id, summary, expires_at_ms) "
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"));
     insert.bind(1, message.account.value).bind_text(2, message.id);
     insert.bind_text(3, internal::address_key(message.address)).bind_text(4, message.folder);
     insert.bind(5, message.flags).bind(6, size).bind(7, message.received_at_ms);
-    insert.bind_blob(8, message.key_packets).bind_blob(9, message.data_packet);
+    insert.bind_blob(8, message.key_packets).bind(9, body_id);
     insert.bind_blob(10, message.summary).bind(11, message.expires_at_ms);
     SEALMAIL_RETURN_IF_ERROR(insert.run());
   }
@@ -123,8 +124,34 @@ Status insert_delivery(Connection& db, const Delivery& delivery, int64_t now) {
   for (const MessageRecord& copy : delivery.copies) SEALMAIL_RETURN_IF_ERROR(check_message(copy));
   SEALMAIL_RETURN_IF_ERROR(db.exec("SAVEPOINT delivery"));
   Status stored;
+  // Copies with the same data packet (normally all of them) share one body row.
+  std::vector<std::pair<const std::string*, int64_t>> bodies;
   for (size_t i = 0; i < delivery.copies.size() && stored.ok(); ++i) {
-    stored = insert_copy(db, delivery.copies[i], delivery.quota_bytes[i], now);
+    const std::string& data = delivery.copies[i].data_packet;
+    auto shared = std::find_if(bodies.begin(), bodies.end(),
+                               [&](const auto& body) { return *body.first == data; });
+    int64_t body_id = 0;
+    if (shared != bodies.end()) {
+      body_id = shared->second;
+      Statement ref = SEALMAIL_TRY(db.prepare("UPDATE bodies SET refs = refs + 1 WHERE body_id = ?1"));
+      ref.bind(1, body_id);
+      stored = ref.run();
+    } else {
+      Statement body = SEALMAIL_TRY(db.prepare(
+          "INSERT INTO bodies (data_packet, refs) VALUES (?1, 1) RETURNING body_id"));
+      body.bind_blob(1, data);
+      auto row = body.step();
+      if (!row.ok()) {
+        stored = std::move(row).error();
+        break;
+      }
+      body_id = body.column_int64(0);
+      SEALMAIL_CHECK(!SEALMAIL_TRY(body.step()));
+      bodies.emplace_back(&data, body_id);
+    }
+    if (stored.ok()) {
+      stored = insert_copy(db, delivery.copies[i], body_id, delivery.quota_bytes[i], now);
+    }
   }
   if (!stored.ok()) {
     SEALMAIL_RETURN_IF_ERROR(db.exec("ROLLBACK TO delivery"));
@@ -390,7 +417,8 @@ Result<MessageRecord> SqliteStore::get_message(AccountId account, std::string_vi
     Transaction txn = SEALMAIL_TRY(Transaction::begin(db, Transaction::Kind::kRead));
     Statement select = SEALMAIL_TRY(db.prepare(
         std::string(kSelectMessage) +
-        ", m.data_packet FROM messages AS m WHERE m.account_id = ?1 AND m.message_id = ?2"));
+        ", b.data_packet FROM messages AS m JOIN bodies AS b ON b.body_id = m.body_id "
+        "WHERE m.account_id = ?1 AND m.message_id = ?2"));
     select.bind(1, account.value).bind_text(2, id);
     if (!SEALMAIL_TRY(select.step())) return make_error(Errc::kNotFound, "no such message");
     std::vector<MessageRecord> one;
