@@ -18,8 +18,10 @@ void add_server_command(CLI::App& app, int& exit_code);
 void add_admin_commands(CLI::App& app, int& exit_code);  // domain, alias, user
 // account, login, logout, 2fa, password, recovery, keys, sessions
 void add_client_commands(CLI::App& app, int& exit_code);
-void add_mail_commands(CLI::App& app, int& exit_code);  // send, list, read
+// send, list, read, move, flag, delete, folders, labels
+void add_mail_commands(CLI::App& app, int& exit_code);
 void add_contact_commands(CLI::App& app, int& exit_code);  // contacts
+void add_event_commands(CLI::App& app, int& exit_code);    // events
 
 // $SEALMAIL_CONFIG, else /var/lib/sealmail/sealmail.toml.
 std::string default_config_path();

@@ -1,5 +1,7 @@
-// mail_commands.cc — `sealmail send`, `sealmail list` and `sealmail read`: the logged-in account's mail, decrypted
-// here with keys unlocked by the (mailbox) password. The server only ever sends ciphertext.
+// mail_commands.cc — `sealmail send`, `list` and `read`: the logged-in account's mail, decrypted
+// here with keys unlocked by the (mailbox) password; the server only ever sends ciphertext. And
+// organising it — `move`, `flag`, `delete`, `folders`, `labels` — which needs no password:
+// folder and label names and flags are what the server keeps in the clear.
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -39,6 +41,7 @@ struct MailOptions {
   std::string address;
   std::string password_file;
   std::string folder = "inbox";
+  std::string label;
   size_t limit = 50;
   size_t offset = 0;
   std::vector<std::string> ids;
@@ -92,20 +95,27 @@ Json listing_json(const client::MessageListing& m) {
   out["address"] = m.address;
   out["size"] = m.size;
   out["received_ms"] = m.received_ms;
+  out["flags"] = m.flags;
+  out["labels"] = m.labels;
+  out["expires_ms"] = m.expires_ms;
   return out;
 }
 
 Status list_command(const MailOptions& o) {
   Account account = SEALMAIL_TRY(logged_in_as(o.address));
   client::Mailbox mailbox = SEALMAIL_TRY(open_mailbox(account, o));
-  auto messages = SEALMAIL_TRY(mailbox.list(o.folder, o.limit, o.offset));
+  auto messages = SEALMAIL_TRY(o.label.empty() ? mailbox.list(o.folder, o.limit, o.offset)
+                                               : mailbox.list_label(o.label, o.limit, o.offset));
   if (o.json) {
     Json out = Json::array();
     for (const auto& m : messages) out.push_back(listing_json(m));
     std::cout << out.dump(2) << "\n";
     return ok_status();
   }
-  if (messages.empty()) std::cout << "No messages in " << o.folder << ".\n";
+  if (messages.empty()) {
+    std::cout << "No messages " << (o.label.empty() ? "in " + o.folder : "labelled " + o.label)
+              << ".\n";
+  }
   for (const auto& m : messages) {
     std::cout << printable(fmt::format("{}  {}  {:<30.30}  {}{}\n", m.id, utc_minute(m.received_ms),
                                        first_address(m.summary.from), m.summary.subject,
@@ -261,6 +271,322 @@ Status send_command(const SendOptions& o) {
   return ok_status();
 }
 
+// ---- Organising: move, flag, delete, folders, labels (no password: nothing is decrypted) ----
+
+struct OrganiseOptions {
+  std::string address;
+  std::vector<std::string> args;  // message ids, and for move the folder last
+  bool seen = false, unseen = false, flagged = false, unflagged = false;
+  bool now = false;
+  bool remove = false;
+  std::string name, id, parent, color;
+  bool json = false;
+};
+
+void print_changed(const OrganiseOptions& o, int64_t changed, const std::string& what) {
+  if (o.json) {
+    std::cout << Json{{"changed", changed}}.dump() << "\n";
+  } else {
+    std::cout << what << "\n";
+  }
+}
+
+Status move_command(const OrganiseOptions& o) {
+  std::vector<std::string> ids(o.args.begin(), o.args.end() - 1);
+  const std::string& folder = o.args.back();
+  Account account = SEALMAIL_TRY(logged_in_as(o.address));
+  int64_t changed = SEALMAIL_TRY(client::move_messages(*account.api, ids, folder));
+  print_changed(o, changed, fmt::format("moved {} message(s) to {}", changed, folder));
+  return ok_status();
+}
+
+Status label_command(const OrganiseOptions& o) {
+  std::vector<std::string> ids(o.args.begin(), o.args.end() - 1);
+  const std::string& label = o.args.back();
+  Account account = SEALMAIL_TRY(logged_in_as(o.address));
+  int64_t changed = SEALMAIL_TRY(o.remove ? client::remove_label(*account.api, ids, label)
+                                          : client::add_label(*account.api, ids, label));
+  print_changed(o, changed, fmt::format("{} {} message(s)", o.remove ? "unlabelled" : "labelled",
+                                        changed));
+  return ok_status();
+}
+
+Status flag_command(const OrganiseOptions& o) {
+  int64_t set = (o.seen ? client::kFlagSeen : 0) | (o.flagged ? client::kFlagFlagged : 0);
+  int64_t clear = (o.unseen ? client::kFlagSeen : 0) | (o.unflagged ? client::kFlagFlagged : 0);
+  if (set == 0 && clear == 0) {
+    return make_error(Errc::kInvalidArgument, "say --seen, --unseen, --flagged or --unflagged");
+  }
+  Account account = SEALMAIL_TRY(logged_in_as(o.address));
+  int64_t changed = SEALMAIL_TRY(client::set_flags(*account.api, o.args, set, clear));
+  print_changed(o, changed, fmt::format("changed {} message(s)", changed));
+  return ok_status();
+}
+
+// Into trash; what is already in trash (or spam), or everything with --now, is deleted for
+// good.
+Status delete_command(const OrganiseOptions& o) {
+  Account account = SEALMAIL_TRY(logged_in_as(o.address));
+  auto states = SEALMAIL_TRY(client::message_states(*account.api, o.args));
+  for (const std::string& id : o.args) {
+    bool found = false;
+    for (const auto& state : states) found = found || state.id == id;
+    if (!found) return make_error(Errc::kNotFound, "no message " + id);
+  }
+  std::vector<std::string> to_trash, for_good;
+  for (const auto& state : states) {
+    const bool thrown_away = state.folder == "trash" || state.folder == "spam";
+    (o.now || thrown_away ? for_good : to_trash).push_back(state.id);
+  }
+  int64_t moved = 0, deleted = 0;
+  if (!to_trash.empty())
+    moved = SEALMAIL_TRY(client::move_messages(*account.api, to_trash, "trash"));
+  if (!for_good.empty()) deleted = SEALMAIL_TRY(client::delete_messages(*account.api, for_good));
+  if (o.json) {
+    std::cout << Json{{"moved_to_trash", moved}, {"deleted", deleted}}.dump() << "\n";
+  } else {
+    std::cout << fmt::format("moved {} message(s) to trash, deleted {} for good\n", moved, deleted);
+  }
+  return ok_status();
+}
+
+Status empty_command(const OrganiseOptions& o) {
+  Account account = SEALMAIL_TRY(logged_in_as(o.address));
+  int64_t changed = SEALMAIL_TRY(client::empty_folder(*account.api, o.id));
+  print_changed(o, changed, fmt::format("deleted {} message(s) for good", changed));
+  return ok_status();
+}
+
+Json counts_json(const client::Counts& counts) {
+  return {{"total", counts.total}, {"unread", counts.unread}};
+}
+
+Status folders_list(const OrganiseOptions& o) {
+  Account account = SEALMAIL_TRY(logged_in_as(o.address));
+  auto folders = SEALMAIL_TRY(client::list_folders(*account.api));
+  if (o.json) {
+    Json out = Json::array();
+    for (const auto& f : folders) {
+      out.push_back({{"id", f.id},
+                     {"parent", f.parent},
+                     {"name", f.name},
+                     {"system", f.system},
+                     {"counts", counts_json(f.counts)}});
+    }
+    std::cout << out.dump(2) << "\n";
+    return ok_status();
+  }
+  // User folders indented under their parent (the server lists them depth-first).
+  for (const auto& f : folders) {
+    size_t depth = 0;
+    for (std::string parent = f.parent; !parent.empty() && depth < 16; ++depth) {
+      std::string next;
+      for (const auto& p : folders) {
+        if (p.id == parent) next = p.parent;
+      }
+      parent = next;
+    }
+    std::cout << printable(fmt::format("{:<16}  {:>6} {:>6}  {}{}\n", f.id, f.counts.total,
+                                       f.counts.unread, std::string(2 * depth, ' '), f.name));
+  }
+  return ok_status();
+}
+
+Status labels_list(const OrganiseOptions& o) {
+  Account account = SEALMAIL_TRY(logged_in_as(o.address));
+  auto labels = SEALMAIL_TRY(client::list_labels(*account.api));
+  if (o.json) {
+    Json out = Json::array();
+    for (const auto& l : labels) {
+      out.push_back(
+          {{"id", l.id}, {"name", l.name}, {"color", l.color}, {"counts", counts_json(l.counts)}});
+    }
+    std::cout << out.dump(2) << "\n";
+    return ok_status();
+  }
+  if (labels.empty()) std::cout << "No labels.\n";
+  for (const auto& l : labels) {
+    std::cout << printable(fmt::format("{:<16}  {:>6} {:>6}  {}{}\n", l.id, l.counts.total,
+                                       l.counts.unread, l.name,
+                                       l.color.empty() ? "" : "  (" + l.color + ")"));
+  }
+  return ok_status();
+}
+
+void print_created(const OrganiseOptions& o, const std::string& what, const std::string& id) {
+  if (o.json) {
+    std::cout << Json{{"id", id}}.dump() << "\n";
+  } else {
+    std::cout << printable(fmt::format("created {} {} ({})\n", what, o.name, id));
+  }
+}
+
+void add_organise_options(CLI::App* cmd, OrganiseOptions& o, bool json) {
+  cmd->add_option("--address", o.address, "The logged-in account to use (default: the last)");
+  if (json) cmd->add_flag("--json", o.json, "JSON output");
+}
+
+void add_folder_commands(CLI::App& app, int& exit_code) {
+  auto o = std::make_shared<OrganiseOptions>();
+  CLI::App* folders = app.add_subcommand(
+      "folders", "List (the default), create, rename or delete folders; names are not encrypted");
+  folders->require_subcommand(0, 1);
+  add_organise_options(folders, *o, true);
+  CLI::App* list =
+      folders->add_subcommand("list", "List folders with their total and unread counts");
+  add_organise_options(list, *o, true);
+  list->callback([&exit_code, o] { run(exit_code, [o] { return folders_list(*o); }); });
+  folders->callback([&exit_code, o, folders] {
+    if (folders->get_subcommands().empty()) {
+      run(exit_code, [o] { return folders_list(*o); });
+    }
+  });
+
+  CLI::App* create = folders->add_subcommand("create", "Create a folder");
+  add_organise_options(create, *o, true);
+  create->add_option("name", o->name, "Its name")->required();
+  create->add_option("--parent", o->parent, "Inside this folder (an id)");
+  create->callback([&exit_code, o] {
+    run(exit_code, [o]() -> Status {
+      Account account = SEALMAIL_TRY(logged_in_as(o->address));
+      std::string id = SEALMAIL_TRY(client::create_folder(*account.api, o->name, o->parent));
+      print_created(*o, "folder", id);
+      return ok_status();
+    });
+  });
+
+  CLI::App* rename = folders->add_subcommand("rename", "Rename a folder");
+  add_organise_options(rename, *o, false);
+  rename->add_option("id", o->id, "The folder's id")->required();
+  rename->add_option("name", o->name, "Its new name")->required();
+  rename->callback([&exit_code, o] {
+    run(exit_code, [o]() -> Status {
+      Account account = SEALMAIL_TRY(logged_in_as(o->address));
+      SEALMAIL_RETURN_IF_ERROR(client::rename_folder(*account.api, o->id, o->name));
+      std::cout << printable("renamed " + o->id + " to " + o->name + "\n");
+      return ok_status();
+    });
+  });
+
+  CLI::App* remove = folders->add_subcommand(
+      "delete", "Delete a folder and its subfolders; their messages move to archive");
+  add_organise_options(remove, *o, true);
+  remove->add_option("id", o->id, "The folder's id")->required();
+  remove->callback([&exit_code, o] {
+    run(exit_code, [o]() -> Status {
+      Account account = SEALMAIL_TRY(logged_in_as(o->address));
+      int64_t moved = SEALMAIL_TRY(client::delete_folder(*account.api, o->id));
+      if (o->json) {
+        std::cout << Json{{"moved_to_archive", moved}}.dump() << "\n";
+      } else {
+        std::cout << fmt::format("deleted {}; {} message(s) moved to archive\n", o->id, moved);
+      }
+      return ok_status();
+    });
+  });
+
+  CLI::App* empty =
+      folders->add_subcommand("empty", "Delete every message in trash or spam for good");
+  add_organise_options(empty, *o, true);
+  empty->add_option("folder", o->id, "trash or spam")
+      ->required()
+      ->check(CLI::IsMember({"trash", "spam"}));
+  empty->callback([&exit_code, o] { run(exit_code, [o] { return empty_command(*o); }); });
+}
+
+void add_label_commands(CLI::App& app, int& exit_code) {
+  auto o = std::make_shared<OrganiseOptions>();
+  CLI::App* labels = app.add_subcommand(
+      "labels", "List (the default), create, rename or delete labels; names are not encrypted");
+  labels->require_subcommand(0, 1);
+  add_organise_options(labels, *o, true);
+  CLI::App* list = labels->add_subcommand("list", "List labels with their total and unread counts");
+  add_organise_options(list, *o, true);
+  list->callback([&exit_code, o] { run(exit_code, [o] { return labels_list(*o); }); });
+  labels->callback([&exit_code, o, labels] {
+    if (labels->get_subcommands().empty()) run(exit_code, [o] { return labels_list(*o); });
+  });
+
+  CLI::App* create = labels->add_subcommand("create", "Create a label");
+  add_organise_options(create, *o, true);
+  create->add_option("name", o->name, "Its name")->required();
+  create->add_option("--color", o->color, "Its colour, e.g. \"#8080ff\"");
+  create->callback([&exit_code, o] {
+    run(exit_code, [o]() -> Status {
+      Account account = SEALMAIL_TRY(logged_in_as(o->address));
+      std::string id = SEALMAIL_TRY(client::create_label(*account.api, o->name, o->color));
+      print_created(*o, "label", id);
+      return ok_status();
+    });
+  });
+
+  CLI::App* rename = labels->add_subcommand("rename", "Rename a label");
+  add_organise_options(rename, *o, false);
+  rename->add_option("id", o->id, "The label's id")->required();
+  rename->add_option("name", o->name, "Its new name")->required();
+  rename->callback([&exit_code, o] {
+    run(exit_code, [o]() -> Status {
+      Account account = SEALMAIL_TRY(logged_in_as(o->address));
+      SEALMAIL_RETURN_IF_ERROR(client::rename_label(*account.api, o->id, o->name));
+      std::cout << printable("renamed " + o->id + " to " + o->name + "\n");
+      return ok_status();
+    });
+  });
+
+  CLI::App* remove =
+      labels->add_subcommand("delete", "Delete a label; its messages stay where they are");
+  add_organise_options(remove, *o, false);
+  remove->add_option("id", o->id, "The label's id")->required();
+  remove->callback([&exit_code, o] {
+    run(exit_code, [o]() -> Status {
+      Account account = SEALMAIL_TRY(logged_in_as(o->address));
+      SEALMAIL_RETURN_IF_ERROR(client::delete_label(*account.api, o->id));
+      std::cout << "deleted " << o->id << "\n";
+      return ok_status();
+    });
+  });
+}
+
+void add_organise_commands(CLI::App& app, int& exit_code) {
+  auto o = std::make_shared<OrganiseOptions>();
+  CLI::App* move =
+      app.add_subcommand("move", "Move messages to a folder: sealmail move ID… FOLDER");
+  add_organise_options(move, *o, true);
+  move->add_option("args", o->args,
+                   "Message ids, then the folder (inbox, archive, …, or a folder id)")
+      ->required()
+      ->expected(2, 10'000);
+  move->callback([&exit_code, o] { run(exit_code, [o] { return move_command(*o); }); });
+
+  CLI::App* label = app.add_subcommand(
+      "label", "Label messages: sealmail label ID… LABEL (--remove takes the label off)");
+  add_organise_options(label, *o, true);
+  label->add_option("args", o->args, "Message ids, then the label's id")
+      ->required()
+      ->expected(2, 10'000);
+  label->add_flag("--remove", o->remove, "Take the label off instead");
+  label->callback([&exit_code, o] { run(exit_code, [o] { return label_command(*o); }); });
+
+  CLI::App* flag = app.add_subcommand("flag", "Mark messages read or unread, flagged or not");
+  add_organise_options(flag, *o, true);
+  flag->add_option("ids", o->args, "Message ids")->required()->expected(1, 10'000);
+  auto* seen = flag->add_flag("--seen", o->seen, "Mark read");
+  flag->add_flag("--unseen", o->unseen, "Mark unread")->excludes(seen);
+  auto* flagged = flag->add_flag("--flagged", o->flagged, "Flag (star)");
+  flag->add_flag("--unflagged", o->unflagged, "Remove the flag")->excludes(flagged);
+  flag->callback([&exit_code, o] { run(exit_code, [o] { return flag_command(*o); }); });
+
+  CLI::App* remove = app.add_subcommand(
+      "delete", "Move messages to trash; those already in trash or spam are deleted for good");
+  add_organise_options(remove, *o, true);
+  remove->add_option("ids", o->args, "Message ids")->required()->expected(1, 10'000);
+  remove->add_flag("--now", o->now, "Delete for good at once, from any folder");
+  remove->callback([&exit_code, o] { run(exit_code, [o] { return delete_command(*o); }); });
+
+  add_folder_commands(app, exit_code);
+  add_label_commands(app, exit_code);
+}
+
 }  // namespace
 
 void add_mail_commands(CLI::App& app, int& exit_code) {
@@ -269,8 +595,11 @@ void add_mail_commands(CLI::App& app, int& exit_code) {
   CLI::App* list = app.add_subcommand(
       "list", "List a folder's messages, newest first (asks for the password to decrypt them)");
   add_common_options(list, *o);
-  list->add_option("--folder", o->folder, "inbox, drafts, sent, archive, spam or trash")
-      ->check(CLI::IsMember({"inbox", "drafts", "sent", "archive", "spam", "trash"}));
+  list->add_option("--folder", o->folder,
+                   "inbox, drafts, sent, archive, spam, trash, all (All Mail) or a folder id "
+                   "from `sealmail folders`");
+  list->add_option("--label", o->label, "List a label's messages (an id from `sealmail labels`)")
+      ->excludes("--folder");
   list->add_option("--limit", o->limit, "At most this many")->check(CLI::Range(1, 1000));
   list->add_option("--offset", o->offset, "Skip this many (the newest) first");
   list->add_flag("--json", o->json, "JSON: the decrypted summary of each message");
@@ -300,6 +629,8 @@ void add_mail_commands(CLI::App& app, int& exit_code) {
   read->add_flag("--json", o->json,
                  "JSON: each message's summary and the received message in raw_base64");
   read->callback([&exit_code, o] { run(exit_code, [o] { return read_command(*o); }); });
+
+  add_organise_commands(app, exit_code);
 }
 
 }  // namespace sealmail::cli

@@ -33,6 +33,7 @@ int main(int argc, char** argv) {
   sealmail::cli::add_client_commands(app, exit_code);
   sealmail::cli::add_mail_commands(app, exit_code);
   sealmail::cli::add_contact_commands(app, exit_code);
+  sealmail::cli::add_event_commands(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -95,6 +95,7 @@ struct HttpEngine::Impl {
   Impl(std::shared_ptr<const Router> r, HttpLimits l) : router(std::move(r)), limits(l) {}
 
   net::Output on_data(std::string_view bytes);
+  net::Output on_wake(bool deadline_passed);
   std::string on_timeout();
   ShutdownReply on_shutdown();
 
@@ -104,6 +105,10 @@ struct HttpEngine::Impl {
   std::string fail(const Failure& failure);
   std::string respond(Response response, const Request& request, bool head);
   void log_request(const Request& request, int status, size_t bytes_out) const;
+  // The pending request's answer if it has one (always when `final`), serialised; the
+  // pending request is then done.
+  std::optional<std::string> resolve(bool final);
+  std::chrono::milliseconds remaining() const;
 
   // Constant after construction.
   const std::shared_ptr<const Router> router;
@@ -124,7 +129,20 @@ struct HttpEngine::Impl {
   std::string path;          // from check_header
   Fields query;
   Clock::time_point started;
+
+  // A request whose handler answered Response::later: nothing behind it is parsed (its bytes
+  // wait in `in`, bounded) until it is answered.
+  struct Pending {
+    std::shared_ptr<Deferred> deferred;
+    Request request;
+    bool head = false;
+    Clock::time_point deadline;
+  };
+  std::optional<Pending> pending;
 };
+
+// Keeps deadline arithmetic far from overflow; handlers choose far shorter waits.
+constexpr std::chrono::milliseconds kMaxDeferredWait = std::chrono::hours(24);
 
 void HttpEngine::Impl::begin_request() {
   parser.emplace();
@@ -181,8 +199,21 @@ std::optional<Failure> HttpEngine::Impl::check_header() {
 }
 
 net::Output HttpEngine::Impl::on_data(std::string_view bytes) {
-  if (closed) return net::Output::close();
+  if (closed && !pending) return net::Output::close();
   in.append(bytes);
+  if (pending) {
+    // Pipelined behind a long poll: kept for later, within what one more request may take.
+    if (in.size() - pos > limits.max_header_bytes + limits.max_body_bytes) {
+      spdlog::info("http req={} peer={}: input flood behind a pending response; closing",
+                   pending->request.request_id, loggable(session.peer_address));
+      pending.reset();
+      closed = true;
+      in.clear();
+      pos = 0;
+      return net::Output::close();
+    }
+    return net::Output::wait({}, remaining());
+  }
   std::string out;
   for (;;) {
     if (!parser) {
@@ -247,6 +278,11 @@ net::Output HttpEngine::Impl::on_data(std::string_view bytes) {
       break;
     }
     out += finish_request();
+    if (pending) {
+      in.erase(0, pos);
+      pos = 0;
+      return net::Output::wait(std::move(out), remaining());
+    }
     if (closed) {
       in.clear();
       pos = 0;
@@ -281,6 +317,7 @@ std::string HttpEngine::Impl::finish_request() {
   request.request_id = internal::new_request_id();
   request.peer_address = session.peer_address;
   request.tls = session.tls;
+  request.waker = session.waker;
 
   ++requests;
   if (!keep_alive || draining || requests >= limits.max_requests_per_connection) closed = true;
@@ -303,7 +340,67 @@ std::string HttpEngine::Impl::finish_request() {
                   request.route);
     response = Response::error(500, "internal", "internal server error");
   }
+  if (response.deferred) {
+    auto wait = std::clamp(response.wait, std::chrono::milliseconds(0), kMaxDeferredWait);
+    pending = Pending{std::move(response.deferred), std::move(request),
+                      msg.method() == bhttp::verb::head, Clock::now() + wait};
+    // Draining, the transport will not ask again: answer with what there is.
+    if (draining || wait.count() == 0) return *resolve(true);
+    return {};
+  }
   return respond(std::move(response), request, request.method == "HEAD");
+}
+
+std::optional<std::string> HttpEngine::Impl::resolve(bool final) {
+  SEALMAIL_CHECK(pending.has_value());
+  final = final || Clock::now() >= pending->deadline;
+  std::optional<Response> response;
+  const Request& request = pending->request;
+  try {
+    response = pending->deferred->poll(final);
+    if (response && (response->deferred || response->status < 200 || response->status > 599)) {
+      spdlog::error("http req={} deferred answer for {} is invalid", request.request_id,
+                    request.route);
+      response = Response::error(500, "internal", "internal server error");
+    }
+    if (!response && final) {
+      spdlog::error("http req={} deferred answer for {} missing when due", request.request_id,
+                    request.route);
+      response = Response::error(500, "internal", "internal server error");
+    }
+  } catch (const std::exception& e) {
+    spdlog::error("http req={} deferred answer for {} threw {}", request.request_id, request.route,
+                  typeid(e).name());
+    response = Response::error(500, "internal", "internal server error");
+  } catch (...) {
+    spdlog::error("http req={} deferred answer for {} threw a non-exception", request.request_id,
+                  request.route);
+    response = Response::error(500, "internal", "internal server error");
+  }
+  if (!response) return std::nullopt;
+  Pending done = std::move(*pending);
+  pending.reset();
+  return respond(std::move(*response), done.request, done.head);
+}
+
+std::chrono::milliseconds HttpEngine::Impl::remaining() const {
+  auto left = std::chrono::ceil<std::chrono::milliseconds>(pending->deadline - Clock::now());
+  return std::max(left, std::chrono::milliseconds(0));
+}
+
+net::Output HttpEngine::Impl::on_wake(bool deadline_passed) {
+  if (!pending) return closed ? net::Output::close() : net::Output::read();
+  std::optional<std::string> answer = resolve(deadline_passed);
+  if (!answer) return net::Output::wait({}, remaining());
+  if (closed) {
+    in.clear();
+    pos = 0;
+    return net::Output::close(std::move(*answer));
+  }
+  // Then whatever was pipelined behind it.
+  net::Output next = on_data({});
+  next.write.insert(0, *answer);
+  return next;
 }
 
 std::string HttpEngine::Impl::respond(Response response, const Request& request, bool head) {
@@ -351,11 +448,23 @@ void HttpEngine::Impl::log_request(const Request& request, int status, size_t by
 }
 
 std::string HttpEngine::Impl::on_timeout() {
+  if (pending) {  // the session's end: the long poll gets what there is
+    closed = true;
+    in.clear();
+    pos = 0;
+    return *resolve(true);
+  }
   if (closed || !parser) return {};
   return fail({408, "timeout", "request not received in time"});
 }
 
 net::Engine::ShutdownReply HttpEngine::Impl::on_shutdown() {
+  if (pending) {  // a long poll is answered now with what there is, and the connection closes
+    closed = true;
+    in.clear();
+    pos = 0;
+    return {*resolve(true), true};
+  }
   if (closed || (!parser && pos == in.size())) {
     closed = true;
     in.clear();
@@ -379,6 +488,8 @@ net::Output HttpEngine::on_connect(const net::SessionInfo& session) {
 }
 
 net::Output HttpEngine::on_data(std::string_view bytes) { return impl_->on_data(bytes); }
+
+net::Output HttpEngine::on_wake(bool deadline_passed) { return impl_->on_wake(deadline_passed); }
 
 std::string HttpEngine::on_timeout() { return impl_->on_timeout(); }
 

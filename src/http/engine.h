@@ -3,6 +3,12 @@
 // order), chunked request bodies, HTTP/1.0 and Expect: 100-continue. No TLS, no sockets, no
 // timers: the transport (net/) does all of that and calls us.
 //
+// Long polls: a handler may answer Response::later (request.h, Deferred). The engine then
+// returns net::Output::wait and answers when the request's waker fires and the Deferred has
+// its response, or with the Deferred's final answer when its wait ends, on drain (then
+// Connection: close) or at the session's end. Requests pipelined behind it wait, unparsed, up
+// to max_header_bytes + max_body_bytes of input; more closes the connection.
+//
 // Every response carries: Content-Length (none on 204/304), Date, Server: sealmail, X-Request-Id
 // (16 random hex digits, also in the log line and Request::request_id), X-Content-Type-Options:
 // nosniff, Referrer-Policy: no-referrer, Content-Security-Policy (default-src 'none';
@@ -54,9 +60,13 @@ class HttpEngine : public net::Engine {
 
   net::Output on_connect(const net::SessionInfo& session) override;
   net::Output on_data(std::string_view bytes) override;
-  // Idle between requests → "" (just close); part of a request read → a 408 response.
+  // A pending long poll (Response::later) may have its answer.
+  net::Output on_wake(bool deadline_passed) override;
+  // Idle between requests → "" (just close); part of a request read → a 408 response; a long
+  // poll (the session's end) → its final answer.
   std::string on_timeout() override;
-  // Idle → close now; otherwise the next response carries Connection: close and ends it.
+  // Idle → close now; a long poll → answered now, close; otherwise the next response carries
+  // Connection: close and ends it.
   ShutdownReply on_shutdown() override;
 
  private:

@@ -53,6 +53,13 @@ Response Response::text(int status, std::string body, std::string content_type) 
   return response;
 }
 
+Response Response::later(std::shared_ptr<Deferred> deferred, std::chrono::milliseconds wait) {
+  Response response;
+  response.deferred = std::move(deferred);
+  response.wait = wait;
+  return response;
+}
+
 std::optional<std::string> percent_decode(std::string_view text, bool plus_as_space) {
   std::string out;
   out.reserve(text.size());

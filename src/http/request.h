@@ -1,6 +1,7 @@
 // request.h — the plain request and response values that pass between the HTTP engine, the
 // router and the handlers, plus the small codecs they need (percent-decoding, query strings).
-// Nothing here knows about Beast or sockets; a handler is a function from Request to Response.
+// Nothing here knows about Beast or sockets; a handler is a function from Request to Response
+// — or, for a long poll, to a Response that is not ready yet (Deferred, below).
 //
 // SECURITY: every field of Request except request_id comes from the network. `path` is the raw
 // path of the request-target, not percent-decoded and not normalised ("/a/../b" stays as is);
@@ -15,7 +16,9 @@
 // Thread-safety: value types; no shared state.
 #pragma once
 
+#include <chrono>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -23,6 +26,8 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include "net/engine.h"
 
 namespace sealmail::http {
 
@@ -43,6 +48,9 @@ struct Request {
   std::string route = "-";
   std::string peer_address;
   bool tls = false;
+  // Wakes the connection this request came on (net/engine.h): what a handler that answers
+  // later (Response::later) hands to whatever will have its answer. Empty outside an engine.
+  net::Waker waker;
 
   // The first header field with this name (ASCII case-insensitive), if any.
   std::optional<std::string_view> header(std::string_view name) const;
@@ -50,6 +58,23 @@ struct Request {
   std::optional<std::string_view> query_value(std::string_view name) const;
   // A router capture; "" if the route has no such {name}.
   std::string_view param(std::string_view name) const;
+};
+
+struct Response;
+
+// A response that is not ready yet: a long poll. The handler returns Response::later(deferred,
+// wait) after arranging for Request::waker to be called when the answer may be ready (and it
+// must arrange that before its last look, or a wake-up can fall between the two). The engine
+// then holds this request — and every request pipelined behind it, as responses go out in
+// order — and calls poll() on its own thread (the listener's engine pool) each time the waker
+// fires. Destroying the Deferred (after it answered, or when the connection ends) must cancel
+// whatever would still call the waker, though a late call is harmless.
+class Deferred {
+ public:
+  virtual ~Deferred() = default;
+  // The response if it is ready; nullopt to go on waiting. With `final` — the wait is over,
+  // the server is draining, or the session ran out — it must answer now.
+  virtual std::optional<Response> poll(bool final) = 0;
 };
 
 struct Response {
@@ -68,6 +93,12 @@ struct Response {
   static Response error(int status, std::string_view code, std::string_view message);
   static Response text(int status, std::string body,
                        std::string content_type = "text/plain; charset=utf-8");
+  // Not an answer yet: the engine waits up to `wait` for `deferred` (see Deferred); the other
+  // members are ignored.
+  static Response later(std::shared_ptr<Deferred> deferred, std::chrono::milliseconds wait);
+
+  std::shared_ptr<Deferred> deferred;  // set only by later()
+  std::chrono::milliseconds wait{0};   // with `deferred`
 };
 
 // ASCII case-insensitive equality, for field names and tokens.

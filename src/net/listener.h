@@ -1,6 +1,8 @@
 // listener.h — a TCP listener that runs one protocol Engine per accepted connection: it reads
 // bytes, feeds them to the engine, writes what the engine returns, upgrades to TLS (implicit or
-// STARTTLS), enforces connection limits and timeouts, and drains gracefully on shutdown.
+// STARTTLS), holds an engine's kWait (a long poll) without a thread until its Waker or its
+// timeout (engine.h), enforces connection limits and timeouts, and drains gracefully on
+// shutdown.
 //
 // SECURITY: everything read from a socket is untrusted and goes only to Engine::on_data (its
 // bytes are never logged; logs carry the peer IP, sizes, durations and reasons). Global and
@@ -69,7 +71,8 @@ struct ListenerOptions {
   // New connections per address within a minute (a fixed window per address); 0 = no limit.
   // Refused ones count too, so hammering does not reopen the door.
   size_t max_connections_per_minute_per_ip = 0;
-  // No progress on a read, a write or a TLS handshake for this long ends the connection.
+  // No progress on a read, a write or a TLS handshake for this long ends the connection. Not
+  // while an engine waits (kWait): its own timeout and session_timeout bound that.
   std::chrono::milliseconds idle_timeout = std::chrono::minutes(5);  // RFC 5321 §4.5.3.2.7
   std::chrono::milliseconds session_timeout = std::chrono::hours(1);
   size_t read_buffer_size = 16 * 1024;

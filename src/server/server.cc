@@ -31,6 +31,7 @@
 #include "net/listener.h"
 #include "net/tls.h"
 #include "server/api/api.h"
+#include "server/event_notifier.h"
 #include "server/mx/group_commit.h"
 #include "server/mx/mx_sink.h"
 #include "server/mx/sender_check.h"
@@ -82,13 +83,15 @@ std::shared_ptr<net::EngineFactory> mx_engines(const Config& config,
   return std::make_shared<smtp::SmtpEngineFactory>(std::move(sink), limits);
 }
 
-Result<std::shared_ptr<api::ApiContext>> api_context(const Config& config, store::Store& store) {
+Result<std::shared_ptr<api::ApiContext>> api_context(const Config& config, store::Store& store,
+                                                     EventNotifier& events) {
   std::string secret = SEALMAIL_TRY(store.server_secret("unknown-user-srp", random_bytes(32)));
   return std::make_shared<api::ApiContext>(api::ApiContext{.store = store,
                                                            .config = config,
                                                            .now_ms = unix_time_ms,
                                                            .srp = auth::SrpParams{},
-                                                           .unknown_user_secret = secret});
+                                                           .unknown_user_secret = secret,
+                                                           .events = &events});
 }
 
 // librnp writes parser warnings ("wrong key tag …", never key or message content) to file
@@ -106,6 +109,8 @@ void redirect_stderr_to(const std::filesystem::path& log_file) {
 }
 
 constexpr std::chrono::minutes kPruneInterval{10};
+// How often waiting event streams look at the store for events written by other processes.
+constexpr std::chrono::seconds kEventPollInterval{1};
 constexpr size_t kMxThreads = 64;
 
 void prune(store::Store& store, const Config& config) {
@@ -152,7 +157,10 @@ Status run(const Config& config) {
   // SMTP sessions block on encryption and on the group commit they share: enough threads that
   // the sessions of a busy MX can all wait in the same commit.
   boost::asio::thread_pool mx_pool(kMxThreads);
-  mx::GroupCommit group_commit(**store);
+  // Wakes GET /api/v1/events long polls: told by this process's writers, and polling the
+  // store for the others' (several nodes on one database).
+  EventNotifier events(**store);
+  mx::GroupCommit group_commit(**store, mx::GroupCommit::kDefaultMaxBatch, &events);
   std::unique_ptr<dns::UnboundResolver> resolver;
   std::unique_ptr<mx::SenderChecker> sender_checker;
   if (has_role(config, "mx")) {
@@ -172,7 +180,8 @@ Status run(const Config& config) {
   boost::asio::io_context io;
   std::vector<std::shared_ptr<net::Listener>> listeners;
   if (has_role(config, "api")) {
-    auto context = SEALMAIL_TRY(api_context(config, **store));
+    auto context = SEALMAIL_TRY(api_context(config, **store, events));
+    events.start_polling(kEventPollInterval);
     auto engines = api_engines(config, std::move(context));
     for (const Endpoint& endpoint : config.api.listen) {
       net::ListenerOptions options =
@@ -269,6 +278,7 @@ Status run(const Config& config) {
   for (unsigned i = 1; i < thread_count; ++i) threads.emplace_back([&io] { io.run(); });
   io.run();
   for (std::thread& t : threads) t.join();
+  events.stop();
   handler_pool.join();
   mx_pool.join();
   spdlog::info("sealmail stopped");

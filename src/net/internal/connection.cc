@@ -37,6 +37,8 @@ constexpr size_t kMaxLingerBytes = 64 * 1024;
 constexpr size_t kWriteChunk = 64 * 1024;
 // Plaintext pipelined behind STARTTLS beyond this is not worth reading; the connection closes.
 constexpr size_t kMaxDiscardBytes = 1024 * 1024;
+// Keeps an engine's wait far from steady_clock overflow.
+constexpr std::chrono::milliseconds kMaxWait = std::chrono::hours(24 * 365);
 
 std::string_view refusal_reason(EngineFactory::Refusal why) {
   switch (why) {
@@ -99,11 +101,21 @@ void Connection::request_drain() {
   asio::post(executor_, [self = shared_from_this()] {
     self->drain_requested_ = true;
     if (self->reading_) {
-      self->drain_wake_ = true;
+      self->wake_read_ = true;
       boost::system::error_code ignored;
       self->tcp().cancel(ignored);
     }
   });
+}
+
+void Connection::wake() {
+  wake_pending_ = true;
+  // Only a wait's read is cut short; a read for the next command would not change anything.
+  if (waiting_ && reading_) {
+    wake_read_ = true;
+    boost::system::error_code ignored;
+    tcp().cancel(ignored);
+  }
 }
 
 void Connection::force_close() {
@@ -171,6 +183,15 @@ awaitable<std::string_view> Connection::serve() {
   session_.starttls_available = options_.tls == ListenerOptions::Tls::kStartTls;
 
   if (refusal_) co_return co_await refuse();
+  // The engine may hand this to other threads, and it may outlive the connection (even the
+  // io_context): it holds the connection only weakly and does nothing but post to its strand.
+  // The posted handler keeps the connection alive, so the caller's thread never runs its
+  // destructor.
+  session_.waker = Waker([weak = weak_from_this()] {
+    if (auto self = weak.lock()) {
+      asio::post(self->executor_, [self] { self->wake(); });
+    }
+  });
   spdlog::info("{}: connect #{} from {}:{}", options_.name, id_, session_.peer_address,
                session_.peer_port);
 
@@ -214,9 +235,15 @@ awaitable<std::string_view> Connection::serve() {
       out = engine_->on_tls_established();
       continue;
     }
+    if (out.next == Output::Next::kWait) {
+      Waited waited = co_await wait(out.timeout);
+      if (!waited.out) co_return waited.why;
+      out = std::move(*waited.out);
+      continue;
+    }
 
-    ReadResult read{Io::kDrainWake, 0};
-    while (read.io == Io::kDrainWake) {
+    ReadResult read{Io::kWake, 0};
+    while (read.io == Io::kWake) {
       if (drain_requested_ && !shutdown_called_) {
         shutdown_called_ = true;
         Engine::ShutdownReply reply = engine_->on_shutdown();
@@ -229,7 +256,7 @@ awaitable<std::string_view> Connection::serve() {
         io = co_await write_all(reply.write, Bound::kIdle);
         if (io != Io::kOk) co_return io == Io::kTimeout ? "write timeout" : reason(io);
       }
-      read = co_await read_some();
+      read = co_await read_some(op_deadline());
     }
     if (read.io == Io::kTimeout) {
       std::string_view why = session_expired_ ? "session timeout" : "idle timeout";
@@ -241,6 +268,55 @@ awaitable<std::string_view> Connection::serve() {
     if (read.io != Io::kOk) co_return reason(read.io);
     out = co_await feed_engine(read.bytes);
   }
+}
+
+// Holds no thread while the engine waits: one read (to see the peer's bytes or its leaving),
+// cut short by the waker or by drain, bounded by the wait's deadline and the session's end.
+awaitable<Connection::Waited> Connection::wait(std::chrono::milliseconds timeout) {
+  const Clock::time_point until =
+      Clock::now() + std::clamp(timeout, std::chrono::milliseconds(0), kMaxWait);
+  for (;;) {
+    if (drain_requested_ && !shutdown_called_) {
+      shutdown_called_ = true;
+      Engine::ShutdownReply reply = co_await on_engine([this] { return engine_->on_shutdown(); });
+      if (reply.close_now) {
+        if (co_await write_all(reply.write, Bound::kGrace) == Io::kOk) co_await close_gracefully();
+        co_return Waited{std::nullopt, "drain"};
+      }
+      Io io = co_await write_all(reply.write, Bound::kIdle);
+      if (io != Io::kOk) {
+        co_return Waited{std::nullopt, io == Io::kTimeout ? "write timeout" : reason(io)};
+      }
+    }
+    const bool passed = Clock::now() >= until;
+    if (wake_pending_ || passed) {
+      wake_pending_ = false;
+      // (No co_await inside a braced initialiser: GCC 12 destroys such temporaries twice.)
+      Output out = co_await on_engine([this, passed] { return engine_->on_wake(passed); });
+      co_return Waited{std::move(out), {}};
+    }
+    waiting_ = true;
+    ReadResult read = co_await read_some(std::min(until, session_end_));
+    waiting_ = false;
+    if (read.io == Io::kWake) continue;
+    if (read.io == Io::kTimeout) {
+      if (!session_expired_) continue;  // the wait's own deadline: on_wake(true) next
+      std::string last = co_await on_engine([this] { return engine_->on_timeout(); });
+      if (co_await write_all(last, Bound::kGrace) == Io::kOk) co_await close_gracefully();
+      co_return Waited{std::nullopt, "session timeout"};
+    }
+    if (read.io != Io::kOk) co_return Waited{std::nullopt, reason(read.io)};
+    Output out = co_await feed_engine(read.bytes);
+    co_return Waited{std::move(out), {}};
+  }
+}
+
+template <typename Call>
+awaitable<std::invoke_result_t<Call&>> Connection::on_engine(Call call) {
+  if (!options_.engine_executor) co_return call();
+  // As in feed_engine: run on the pool, resume on the strand.
+  auto run = [&call]() -> awaitable<std::invoke_result_t<Call&>> { co_return call(); };
+  co_return co_await asio::co_spawn(options_.engine_executor, run, use_awaitable);
 }
 
 awaitable<Output> Connection::feed_engine(size_t bytes) {
@@ -308,10 +384,10 @@ awaitable<Connection::Io> Connection::write_all(std::string_view bytes, Bound bo
   co_return Io::kOk;
 }
 
-awaitable<Connection::ReadResult> Connection::read_some() {
+awaitable<Connection::ReadResult> Connection::read_some(Clock::time_point deadline) {
   if (forced_) co_return ReadResult{Io::kForced, 0};
-  set_deadline(op_deadline());
-  drain_wake_ = false;
+  set_deadline(deadline);
+  wake_read_ = false;
   reading_ = true;
   boost::system::error_code ec;
   size_t n = 0;
@@ -374,9 +450,9 @@ Connection::Io Connection::classify(const boost::system::error_code& ec) {
   if (forced_) return Io::kForced;
   if (!ec) return Io::kOk;
   if (expired_) return Io::kTimeout;
-  if (drain_wake_ && ec == asio::error::operation_aborted) {
-    drain_wake_ = false;
-    return Io::kDrainWake;
+  if (wake_read_ && ec == asio::error::operation_aborted) {
+    wake_read_ = false;
+    return Io::kWake;
   }
   return Io::kPeerClosed;
 }
@@ -402,7 +478,7 @@ std::string_view Connection::reason(Io io) const {
       return "timeout";
     case Io::kForced:
       return "drain deadline";
-    case Io::kDrainWake:
+    case Io::kWake:
       return "drain";
   }
   SEALMAIL_UNREACHABLE();

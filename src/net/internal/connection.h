@@ -2,8 +2,8 @@
 // the watchdog that enforces its deadlines. Internal to net/; the Listener creates these.
 //
 // Thread-safety: everything below runs on the connection's strand (the executor of the
-// socket). request_drain() and force_close() may be called from any thread; they post onto
-// that strand.
+// socket). request_drain(), force_close() and the engine's Waker may be called from any
+// thread; they post onto that strand.
 #pragma once
 
 #include <utility>  // before Boost.Asio: Boost 1.74's coroutine support needs it
@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include <boost/asio/any_io_executor.hpp>
@@ -51,7 +52,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void force_close();
 
  private:
-  enum class Io { kOk, kPeerClosed, kTimeout, kForced, kDrainWake };
+  // kWake: a read we cancelled on purpose (drain, or the engine's waker while it waits).
+  enum class Io { kOk, kPeerClosed, kTimeout, kForced, kWake };
   struct ReadResult {
     Io io;
     size_t bytes;
@@ -66,10 +68,21 @@ class Connection : public std::enable_shared_from_this<Connection> {
   enum class Bound { kIdle, kGrace };
   boost::asio::awaitable<Io> write_all(std::string_view bytes, Bound bound);
   boost::asio::awaitable<Io> handshake(Bound bound);
-  boost::asio::awaitable<ReadResult> read_some();
+  boost::asio::awaitable<ReadResult> read_some(Clock::time_point deadline);
+  // Carries out a kWait (engine.h): the engine's next Output, or nullopt when the connection
+  // is to end for `why`.
+  struct Waited {
+    std::optional<Output> out;
+    std::string_view why;
+  };
+  boost::asio::awaitable<Waited> wait(std::chrono::milliseconds timeout);
+  void wake();  // on the strand: the engine's Waker was called
   boost::asio::awaitable<void> close_gracefully();
   // engine_->on_data over the first `bytes` of buffer_, on options_.engine_executor if set.
   boost::asio::awaitable<Output> feed_engine(size_t bytes);
+  // `call()` (an engine call) on options_.engine_executor if set, else here.
+  template <typename Call>
+  boost::asio::awaitable<std::invoke_result_t<Call&>> on_engine(Call call);
   bool discard_queued_input();
 
   boost::asio::ip::tcp::socket& tcp();
@@ -104,7 +117,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool session_expired_ = false;  // ... and that deadline was the session's end
   bool reading_ = false;          // a read_some is pending
   bool drain_requested_ = false;
-  bool drain_wake_ = false;  // request_drain cancelled the pending read
+  bool wake_read_ = false;     // we cancelled the pending read on purpose (drain or waker)
+  bool waiting_ = false;       // the engine's kWait is in progress
+  bool wake_pending_ = false;  // the waker was called and on_wake has not run since
   bool shutdown_called_ = false;
   bool forced_ = false;
   bool done_ = false;

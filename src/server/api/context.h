@@ -5,7 +5,7 @@
 // get, so that "no such user" and "wrong password" look the same (design.md §3). It is random,
 // kept in the store (so every node answers alike) and never leaves the server.
 // Thread-safety: handlers on several threads share one ApiContext; everything in it is either
-// constant or thread-safe (Store).
+// constant or thread-safe (Store, EventNotifier).
 #pragma once
 
 #include <cstdint>
@@ -15,6 +15,10 @@
 #include "auth/srp.h"
 #include "base/config.h"
 #include "store/store.h"
+
+namespace sealmail::server {
+class EventNotifier;
+}  // namespace sealmail::server
 
 namespace sealmail::server::api {
 
@@ -26,6 +30,9 @@ struct ApiContext {
   // signup and may differ).
   auth::SrpParams srp;
   std::string unknown_user_secret;  // 32 random bytes
+  // Wakes long polls of GET /api/v1/events; writers of events notify it. Without one, the
+  // events endpoint answers at once (no wait).
+  EventNotifier* events = nullptr;
 };
 
 }  // namespace sealmail::server::api

@@ -16,5 +16,7 @@ void register_sessions(http::Router& router, std::shared_ptr<ApiContext> ctx);  
 void register_totp(http::Router& router, std::shared_ptr<ApiContext> ctx);      // totp.cc
 void register_keys(http::Router& router, std::shared_ptr<ApiContext> ctx);      // keys.cc
 void register_messages(http::Router& router, std::shared_ptr<ApiContext> ctx);  // messages.cc
+void register_mailbox(http::Router& router, std::shared_ptr<ApiContext> ctx);   // mailbox.cc
+void register_events(http::Router& router, std::shared_ptr<ApiContext> ctx);    // events.cc
 
 }  // namespace sealmail::server::api

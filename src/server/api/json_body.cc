@@ -77,4 +77,43 @@ Step<bool> bool_field(const Json& object, std::string_view field, bool fallback)
   return value->get<bool>();
 }
 
+Step<int64_t> integer_field(const Json& object, std::string_view field, int64_t min, int64_t max) {
+  const Json* value = find(object, field);
+  if (value == nullptr) return field_error(field, "is required");
+  if (!value->is_number_integer()) return field_error(field, "must be an integer");
+  if (value->is_number_unsigned() && value->get<uint64_t>() > static_cast<uint64_t>(max)) {
+    return field_error(field, fmt::format("must be {} to {}", min, max));
+  }
+  const int64_t number = value->get<int64_t>();
+  if (number < min || number > max)
+    return field_error(field, fmt::format("must be {} to {}", min, max));
+  return number;
+}
+
+bool is_hex_id(std::string_view text) {
+  if (text.size() != 16) return false;
+  for (char c : text) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
+
+Step<std::vector<std::string>> id_list_field(const Json& object, std::string_view field,
+                                             size_t max_count) {
+  const Json* value = find(object, field);
+  if (value == nullptr) return field_error(field, "is required");
+  if (!value->is_array()) return field_error(field, "must be an array");
+  if (value->size() > max_count)
+    return field_error(field, fmt::format("more than {} ids", max_count));
+  std::vector<std::string> ids;
+  ids.reserve(value->size());
+  for (const Json& item : *value) {
+    if (!item.is_string() || !is_hex_id(item.get_ref<const std::string&>())) {
+      return field_error(field, "each id is 16 lower-case hex digits");
+    }
+    ids.push_back(item.get<std::string>());
+  }
+  return ids;
+}
+
 }  // namespace sealmail::server::api

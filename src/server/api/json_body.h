@@ -8,9 +8,11 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -37,5 +39,13 @@ Step<std::string> document_field(const Json& object, std::string_view field, siz
 Step<Json> object_field(const Json& object, std::string_view field);
 // An optional boolean (absent → fallback).
 Step<bool> bool_field(const Json& object, std::string_view field, bool fallback);
+// A required integer in [min, max].
+Step<int64_t> integer_field(const Json& object, std::string_view field, int64_t min, int64_t max);
+// A required array of at most max_count ids, each 16 lower-case hex digits (message, folder and
+// label ids). Order and duplicates are kept.
+Step<std::vector<std::string>> id_list_field(const Json& object, std::string_view field,
+                                             size_t max_count);
+// Whether `text` is 16 lower-case hex digits.
+bool is_hex_id(std::string_view text);
 
 }  // namespace sealmail::server::api

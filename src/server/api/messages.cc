@@ -1,5 +1,6 @@
 // messages.cc — the mailbox over HTTPS: a folder's messages with their encrypted summaries, one
-// message's key packets and data packet, and sending to addresses of this server. Everything
+// message's key packets and data packet, summaries in bulk, and sending to addresses of this
+// server (changes to folders, labels and flags are in mailbox.cc). Everything
 // that passes here is ciphertext the server cannot read: the client encrypts and decrypts
 // (docs/formats/messages.md, docs/formats/summary.md).
 #include <algorithm>
@@ -12,6 +13,7 @@
 #include "server/api/json_body.h"
 #include "server/api/guard.h"
 #include "server/api/handlers.h"
+#include "server/event_notifier.h"
 #include "store/store.h"
 
 namespace sealmail::server::api {
@@ -19,7 +21,6 @@ namespace {
 
 constexpr size_t kDefaultPage = 50;
 constexpr size_t kMaxPage = 1000;
-constexpr std::string_view kFolders[] = {"inbox", "drafts", "sent", "archive", "spam", "trash"};
 constexpr size_t kMaxCopies = 100;  // recipients of one message on this server
 
 // A non-negative integer query parameter no larger than `max`; `fallback` when absent.
@@ -40,23 +41,63 @@ Json metadata(const store::MessageRecord& m) {
           {"flags", m.flags},
           {"size", m.size},
           {"received_ms", m.received_at_ms},
+          {"labels", m.labels},
+          {"expires_ms", m.expires_at_ms},
           {"summary", base64_encode(m.summary)}};
 }
 
-// GET /api/v1/messages?folder=inbox&limit=50&offset=0 — newest first.
+Json counts_json(const store::MessageCounts& counts) {
+  return {{"total", counts.total}, {"unread", counts.unread}};
+}
+
+// The counts of label `id`, 404 when the account has no such label.
+Step<store::MessageCounts> label_counts(ApiContext& ctx, const http::Request& request,
+                                        store::AccountId account, std::string_view id) {
+  auto labels = SEALMAIL_API_TRY(lift(ctx.store.list_labels(account), request));
+  for (const store::LabelRecord& label : labels) {
+    if (label.id == id) return label.counts;
+  }
+  return not_found();
+}
+
+// GET /api/v1/messages?folder=inbox&limit=50&offset=0 — newest first. `folder` is a system
+// folder, a user folder id or "all" (All Mail); `label=ID` lists a label's messages instead.
+// The reply carries the folder's or label's counts.
 http::Response list(ApiContext& ctx, const http::Request& request) {
   auto session = SEALMAIL_API_TRY(authenticate(ctx, request, {"full"}));
-  std::string folder(request.query_value("folder").value_or("inbox"));
-  if (std::find(std::begin(kFolders), std::end(kFolders), folder) == std::end(kFolders)) {
-    return bad_request("unknown folder");
-  }
+  auto label = request.query_value("label");
+  auto folder_param = request.query_value("folder");
+  if (label && folder_param) return bad_request("ask for a folder or a label, not both");
   auto limit = count_param(request, "limit", kDefaultPage, kMaxPage);
   auto offset = count_param(request, "offset", 0, size_t{1} << 30);
   if (!limit || !offset) {
     return bad_request("limit is 0 to 1000 and offset a non-negative integer");
   }
-  auto messages = SEALMAIL_API_TRY(
-      lift(ctx.store.list_messages(session.account, folder, *limit, *offset), request));
+  std::vector<store::MessageRecord> messages;
+  store::MessageCounts counts;
+  if (label) {
+    if (!is_hex_id(*label)) return bad_request("a label id is 16 lower-case hex digits");
+    counts = SEALMAIL_API_TRY(label_counts(ctx, request, session.account, *label));
+    messages = SEALMAIL_API_TRY(lift(
+        ctx.store.list_messages_by_label(session.account, *label, *limit, *offset), request));
+  } else {
+    std::string folder(folder_param.value_or("inbox"));
+    messages = SEALMAIL_API_TRY(
+        lift(ctx.store.list_messages(session.account, folder, *limit, *offset), request));
+    counts = SEALMAIL_API_TRY(lift(ctx.store.count_messages(session.account, folder), request));
+  }
+  Json out = Json::array();
+  for (const store::MessageRecord& m : messages) out.push_back(metadata(m));
+  return http::Response::json(200, {{"messages", out}, {"counts", counts_json(counts)}});
+}
+
+// POST /api/v1/messages/summaries {"ids":[…]} — the listing items of those ids that are the
+// caller's messages, in the order asked; others are left out.
+http::Response summaries(ApiContext& ctx, const http::Request& request) {
+  auto session = SEALMAIL_API_TRY(authenticate(ctx, request, {"full"}));
+  Json body = SEALMAIL_API_TRY(json_object(request));
+  auto ids = SEALMAIL_API_TRY(id_list_field(body, "ids", store::kMaxBulkIds));
+  auto messages = SEALMAIL_API_TRY(lift(ctx.store.get_summaries(session.account, ids), request));
   Json out = Json::array();
   for (const store::MessageRecord& m : messages) out.push_back(metadata(m));
   return http::Response::json(200, {{"messages", out}});
@@ -158,6 +199,9 @@ http::Response send(ApiContext& ctx, const http::Request& request) {
     }
     return failure(statuses[0].error(), request);
   }
+  if (ctx.events != nullptr) {
+    for (const store::MessageRecord& copy : delivery.copies) ctx.events->notify(copy.account);
+  }
   spdlog::info("api: message {} sent by account {} to {} account(s) here", id,
                session.account.value, delivery.copies.size() - 1);
   return http::Response::json(201, {{"id", id}, {"sent_id", delivery.copies.back().id}});
@@ -168,6 +212,8 @@ http::Response send(ApiContext& ctx, const http::Request& request) {
 void register_messages(http::Router& router, std::shared_ptr<ApiContext> ctx) {
   router.add("GET", "/api/v1/messages", [ctx](const http::Request& r) { return list(*ctx, r); });
   router.add("POST", "/api/v1/messages", [ctx](const http::Request& r) { return send(*ctx, r); });
+  router.add("POST", "/api/v1/messages/summaries",
+             [ctx](const http::Request& r) { return summaries(*ctx, r); });
   router.add("GET", "/api/v1/messages/{id}",
              [ctx](const http::Request& r) { return get(*ctx, r); });
 }

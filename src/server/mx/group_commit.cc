@@ -4,6 +4,8 @@
 #include <utility>
 #include <vector>
 
+#include "server/event_notifier.h"
+
 namespace sealmail::server::mx {
 
 struct GroupCommit::Pending {
@@ -35,6 +37,12 @@ Status GroupCommit::commit(store::Delivery delivery) {
     deliveries.reserve(batch.size());
     for (Pending* pending : batch) deliveries.push_back(std::move(pending->delivery));
     Result<std::vector<Status>> statuses = store_.deliver(deliveries);
+    if (statuses.ok() && events_ != nullptr) {
+      for (size_t i = 0; i < deliveries.size(); ++i) {
+        if (!(*statuses)[i].ok()) continue;
+        for (const store::MessageRecord& copy : deliveries[i].copies) events_->notify(copy.account);
+      }
+    }
 
     lock.lock();
     for (size_t i = 0; i < batch.size(); ++i) {

@@ -11,6 +11,8 @@
 // Durability: commit() returns ok only after Store::deliver returned ok for that delivery —
 // i.e. after the batch's transaction is durable. An error of the whole call (kIo,
 // kUnavailable) is returned to every caller of that batch: nothing of it was stored.
+// Events: each delivery appends "message.created" events; after a batch commits, the accounts
+// of its stored deliveries are notified (EventNotifier), so that their long polls wake.
 // Thread-safety: commit() may be called from any number of threads at once.
 #pragma once
 
@@ -22,12 +24,20 @@
 #include "base/result.h"
 #include "store/store.h"
 
+namespace sealmail::server {
+class EventNotifier;
+}  // namespace sealmail::server
+
 namespace sealmail::server::mx {
 
 class GroupCommit {
  public:
-  explicit GroupCommit(store::Store& store, size_t max_batch = 256)
-      : store_(store), max_batch_(max_batch) {}
+  static constexpr size_t kDefaultMaxBatch = 256;
+
+  // `events` (may be null) is told about every account that got mail.
+  explicit GroupCommit(store::Store& store, size_t max_batch = kDefaultMaxBatch,
+                       EventNotifier* events = nullptr)
+      : store_(store), max_batch_(max_batch), events_(events) {}
 
   // Blocks until `delivery` is durably stored or refused; returns its own status.
   Status commit(store::Delivery delivery);
@@ -40,6 +50,7 @@ class GroupCommit {
 
   store::Store& store_;
   const size_t max_batch_;
+  EventNotifier* const events_;
 
   mutable std::mutex mutex_;
   std::condition_variable finished_;

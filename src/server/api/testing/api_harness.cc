@@ -26,28 +26,45 @@ ApiServer::ApiServer(const std::filesystem::path& store_dir, Config config,
   EXPECT_TRUE(domain.ok() || domain.error().code == Errc::kAlreadyExists);
   auto secret = store_->server_secret("unknown-user-srp", random_bytes(32));
   EXPECT_TRUE(secret.ok());
+  events_ = std::make_unique<EventNotifier>(*store_);
   context_ = std::make_shared<ApiContext>(ApiContext{
       .store = *store_,
       .config = config_,
       .now_ms = [clock] { return clock->load(); },
       .srp = auth::SrpParams{},
-      .unknown_user_secret = secret.value_or("")});
+      .unknown_user_secret = secret.value_or(""),
+      .events = events_.get()});
   http::register_health(router_);
   register_api(router_, context_);
 }
 
-Reply ApiServer::call(std::string method, std::string path, const Json& body,
-                      std::string_view token, std::string peer) {
+http::Request ApiServer::request(std::string method, std::string path, const Json& body,
+                                 std::string_view token, std::string peer) {
   http::Request request;
   request.method = std::move(method);
-  request.path = path;
+  size_t question = path.find('?');
+  request.path = path.substr(0, question);
+  if (question != std::string::npos) {
+    auto query = http::parse_query(std::string_view(path).substr(question + 1));
+    EXPECT_TRUE(query.has_value()) << path;
+    request.query = query.value_or(http::Fields{});
+  }
   request.target = std::move(path);
   if (!body.is_null()) request.body = body.dump();
   if (!token.empty()) request.headers.emplace_back("Authorization", "Bearer " + std::string(token));
   request.peer_address = std::move(peer);
   request.request_id = "test";
   request.tls = true;
-  http::Response response = router_.dispatch(request);
+  return request;
+}
+
+Reply ApiServer::call(std::string method, std::string path, const Json& body,
+                      std::string_view token, std::string peer) {
+  http::Request r = request(std::move(method), std::move(path), body, token, std::move(peer));
+  return reply_of(router_.dispatch(r));
+}
+
+Reply ApiServer::reply_of(const http::Response& response) {
   Reply reply;
   reply.status = response.status;
   reply.raw = response.body;

@@ -21,6 +21,7 @@
 #include "http/router.h"
 #include "pgp/key.h"
 #include "server/api/context.h"
+#include "server/event_notifier.h"
 #include "store/store.h"
 
 namespace sealmail::server::api::testing {
@@ -44,13 +45,21 @@ class ApiServer {
   ApiServer(const std::filesystem::path& store_dir, Config config,
             std::shared_ptr<std::atomic<int64_t>> clock);
 
+  // `path` may carry a query ("/api/v1/events?cursor=3").
   Reply call(std::string method, std::string path, const Json& body = nullptr,
              std::string_view token = {}, std::string peer = "127.0.0.1");
+  // The request call() would send, for tests that set more (Request::waker) and dispatch it.
+  static http::Request request(std::string method, std::string path, const Json& body = nullptr,
+                               std::string_view token = {}, std::string peer = "127.0.0.1");
+  http::Response dispatch(http::Request& request) const { return router_.dispatch(request); }
+  static Reply reply_of(const http::Response& response);
   store::Store& store() { return *store_; }
+  EventNotifier& events() { return *events_; }
 
  private:
   Config config_;
   std::unique_ptr<store::Store> store_;
+  std::unique_ptr<EventNotifier> events_;
   std::shared_ptr<ApiContext> context_;
   http::Router router_;
 };
