@@ -20,6 +20,14 @@ std::string hex_encode(std::string_view bytes, HexCase letters) {
   return out;
 }
 
+bool is_lower_hex(std::string_view text, size_t digits) {
+  if (text.size() != digits) return false;
+  for (char c : text) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
+
 std::optional<std::string> hex_decode(std::string_view text) {
   if (text.size() % 2 != 0) return std::nullopt;
   std::string out;

@@ -20,4 +20,8 @@ std::string hex_encode(std::string_view bytes, HexCase letters = HexCase::kLower
 // Either case; nullopt for odd length or a non-hex character.
 std::optional<std::string> hex_decode(std::string_view text);
 
+// Whether `text` is exactly `digits` lower-case hex digits — the form of the ids and tokens
+// sealmail makes (hex_encode of random bytes).
+bool is_lower_hex(std::string_view text, size_t digits);
+
 }  // namespace sealmail

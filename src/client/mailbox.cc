@@ -4,6 +4,7 @@
 
 #include "base/ascii.h"
 #include "base/base64.h"
+#include "base/hex.h"
 #include "client/account.h"
 #include "client/records_json.h"
 
@@ -315,10 +316,8 @@ Result<std::vector<MessageListing>> Mailbox::listing(const std::string& query) {
 }
 
 Result<OpenedMessage> Mailbox::read(std::string_view id) {
-  for (char c : id) {
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
-      return make_error(Errc::kInvalidArgument, "a message id is 16 hex digits");
-    }
+  if (!is_lower_hex(id, 16)) {
+    return make_error(Errc::kInvalidArgument, "a message id is 16 hex digits");
   }
   Json reply = SEALMAIL_TRY(api_->call("GET", "/api/v1/messages/" + std::string(id)));
   MessageListing listing = SEALMAIL_TRY(listing_from(reply));

@@ -6,9 +6,10 @@
 #include <vector>
 
 #include "base/ascii.h"
+#include "base/hex.h"
+#include "base/random.h"
 #include "pgp/internal/rnp_ffi.h"
 #include "pgp/message.h"
-#include "base/random.h"
 
 namespace sealmail::pgp {
 namespace {
@@ -35,11 +36,7 @@ class WipedString {
   std::string s_;
 };
 
-bool is_token(std::string_view t) {
-  return t.size() == 2 * kTokenBytes && std::all_of(t.begin(), t.end(), [](char c) {
-           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-         });
-}
+bool is_token(std::string_view t) { return is_lower_hex(t, 2 * kTokenBytes); }
 
 bool has_address(const KeyInfo& info, std::string_view address) {
   return std::any_of(info.user_ids.begin(), info.user_ids.end(),

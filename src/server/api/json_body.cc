@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "base/base64.h"
+#include "base/hex.h"
 
 namespace sealmail::server::api {
 namespace {
@@ -90,13 +91,7 @@ Step<int64_t> integer_field(const Json& object, std::string_view field, int64_t 
   return number;
 }
 
-bool is_hex_id(std::string_view text) {
-  if (text.size() != 16) return false;
-  for (char c : text) {
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
-  }
-  return true;
-}
+bool is_hex_id(std::string_view text) { return is_lower_hex(text, 16); }
 
 Step<std::vector<std::string>> id_list_field(const Json& object, std::string_view field,
                                              size_t max_count) {

@@ -4,6 +4,7 @@
 
 #include "base/ascii.h"
 #include "base/dns_name.h"
+#include "base/hex.h"
 #include "store/store.h"
 
 namespace sealmail::store::internal {
@@ -126,13 +127,7 @@ Status check_invite(const Invite& invite) {
 
 // ---- The mailbox model
 
-bool is_hex_id(std::string_view id) {
-  if (id.size() != 16) return false;
-  for (char c : id) {
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
-  }
-  return true;
-}
+bool is_hex_id(std::string_view id) { return is_lower_hex(id, 16); }
 
 Status check_folder_id(std::string_view id) {
   if (is_system_folder(id) || is_hex_id(id)) return ok_status();
