@@ -177,18 +177,22 @@ struct MessageRecord {
   int64_t size = 0;         // bytes counted against the quota (the three parts below)
   int64_t received_at_ms = 0;
   std::string key_packets;  // binary PKESK/SKESK packets, concatenated
-  std::string data_packet;  // one binary SEIPD packet; empty in listings
+  std::string data_packet;  // one binary SEIPD packet: get_message only (deliver takes the
+                            // Delivery's, listings leave it empty)
   std::string summary;      // binary OpenPGP message whose plaintext is the summary JSON
   int64_t expires_at_ms = 0;        // deleted for good from this time on; 0 = never
   std::vector<std::string> labels;  // label ids, sorted; deliver applies them too
 };
 
-// A message to store for each of its recipients' accounts, all or none.
+// A message to store for each of its recipients' accounts, all or none. The body is stored once
+// for all copies; each copy brings its own key packets, summary and metadata (its data_packet
+// is ignored).
 struct Delivery {
   std::vector<MessageRecord> copies;
   // Per copy: the account's storage limit in bytes (0 = unlimited), checked against the
   // account's use inside the transaction.
   std::vector<int64_t> quota_bytes;
+  std::string data_packet;  // one binary SEIPD packet, the message every copy opens
 };
 
 // What Store::prune deleted.

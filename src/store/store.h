@@ -201,7 +201,8 @@ class Store {
   // returns a status per delivery: ok, kLimitExceeded (a copy would take its account over
   // quota_bytes), kNotFound (an account, a user folder or a label is gone), kAlreadyExists (an
   // id collides), kInvalidArgument (bad id, folder id, flags outside kKnownFlags, negative
-  // expires_at_ms, empty parts). A copy's folder, flags, expires_at_ms and labels are stored. An
+  // expires_at_ms, empty parts). The delivery's data packet is stored once, shared by its
+  // copies; each copy's size counts it in full against its account. A copy's folder, flags, expires_at_ms and labels are stored. An
   // error of the call itself (kIo, kUnavailable) means nothing was stored. When this returns, every
   // ok delivery survives a crash or power cut: callers batch many deliveries into one call so that
   // they share one fsync (group commit).

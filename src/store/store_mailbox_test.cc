@@ -27,6 +27,8 @@ std::string mid(int n) {
   return id;
 }
 
+const std::string kBody(50, '\xd1');  // every test message's data packet
+
 MessageRecord message(AccountId account, int n, std::string_view folder = kInbox) {
   MessageRecord m;
   m.account = account;
@@ -35,7 +37,7 @@ MessageRecord message(AccountId account, int n, std::string_view folder = kInbox
   m.folder = folder;
   m.received_at_ms = 1'000 + n;
   m.key_packets = bytes("pkesk");
-  m.data_packet = std::string(50, '\xd1');
+  m.data_packet = kBody;
   m.summary = bytes("summary-" + m.id);
   return m;
 }
@@ -62,7 +64,8 @@ class StoreMailboxTest : public StoreUsersFixture {
   void deliver(const std::vector<MessageRecord>& messages) {
     std::vector<Delivery> deliveries;
     for (const MessageRecord& m : messages) {
-      deliveries.push_back(Delivery{.copies = {m}, .quota_bytes = {0}});
+      deliveries.push_back(
+          Delivery{.copies = {m}, .quota_bytes = {0}, .data_packet = m.data_packet});
     }
     auto statuses = store_->deliver(deliveries);
     ASSERT_TRUE(statuses.ok()) << statuses.error().describe();
@@ -604,12 +607,13 @@ TEST_P(StoreMailboxTest, DeliveryStoresFolderFlagsLabelsAndExpiry) {
   bad_flags.flags = 16;
   MessageRecord bad_expiry = message(alice_, 4);
   bad_expiry.expires_at_ms = -1;
-  auto statuses =
-      store_->deliver({Delivery{.copies = {message(alice_, 5, bobs_folder)}, .quota_bytes = {0}},
-                       Delivery{.copies = {foreign_label}, .quota_bytes = {0}},
-                       Delivery{.copies = {bad_flags}, .quota_bytes = {0}},
-                       Delivery{.copies = {bad_expiry}, .quota_bytes = {0}},
-                       Delivery{.copies = {message(alice_, 6, "all")}, .quota_bytes = {0}}});
+  auto statuses = store_->deliver(
+      {Delivery{
+           .copies = {message(alice_, 5, bobs_folder)}, .quota_bytes = {0}, .data_packet = kBody},
+       Delivery{.copies = {foreign_label}, .quota_bytes = {0}, .data_packet = kBody},
+       Delivery{.copies = {bad_flags}, .quota_bytes = {0}, .data_packet = kBody},
+       Delivery{.copies = {bad_expiry}, .quota_bytes = {0}, .data_packet = kBody},
+       Delivery{.copies = {message(alice_, 6, "all")}, .quota_bytes = {0}, .data_packet = kBody}});
   ASSERT_TRUE(statuses.ok()) << statuses.error().describe();
   EXPECT_EQ((*statuses)[0].error().code, Errc::kNotFound);
   EXPECT_EQ((*statuses)[1].error().code, Errc::kNotFound);

@@ -35,6 +35,7 @@ MessageRecord copy_for(AccountId account, std::string_view address, std::string_
 Delivery delivery_of(std::vector<MessageRecord> copies, int64_t quota = 0) {
   Delivery d;
   d.quota_bytes.assign(copies.size(), quota);
+  if (!copies.empty()) d.data_packet = copies.front().data_packet;
   d.copies = std::move(copies);
   return d;
 }
@@ -146,7 +147,8 @@ TEST_P(StoreMessagesTest, AFullMailboxRefusesTheWholeDeliveryAndOnlyIt) {
   std::vector<Delivery> batch;
   batch.push_back(Delivery{.copies = {copy_for(bob, "bob@example.org", "0000000000000002"),
                                       copy_for(alice, "alice@example.org", "0000000000000002")},
-                           .quota_bytes = {0, quota}});
+                           .quota_bytes = {0, quota},
+                           .data_packet = std::string(100, '\xd1')});
   batch.push_back(delivery_of({copy_for(bob, "bob@example.org", "0000000000000003")}));
   auto statuses = store_->deliver(batch);
   ASSERT_TRUE(statuses.ok()) << statuses.error().describe();

@@ -40,6 +40,7 @@ class MailboxApi : public ApiTest {
     copy.data_packet = std::string(1000, 'd');
     copy.summary = "summary";
     store::Delivery delivery;
+    delivery.data_packet = copy.data_packet;
     delivery.copies.push_back(copy);
     delivery.quota_bytes.push_back(0);
     auto statuses = server_->store().deliver({delivery});

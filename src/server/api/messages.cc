@@ -119,13 +119,11 @@ int64_t storage_limit(const Config& config, std::string_view plan_name) {
 }
 
 // One copy of a sent message for `account`, with its own key packets.
-Step<store::MessageRecord> copy_from(const Json& item, const std::string& data_packet,
-                                     const std::string& summary_data_packet) {
+Step<store::MessageRecord> copy_from(const Json& item, const std::string& summary_data_packet) {
   store::MessageRecord copy;
   copy.key_packets = SEALMAIL_API_TRY(bytes_field(item, "key_packets", 64 * 1024));
   std::string summary_keys = SEALMAIL_API_TRY(bytes_field(item, "summary_key_packets", 64 * 1024));
   copy.summary = summary_keys + summary_data_packet;
-  copy.data_packet = data_packet;
   return copy;
 }
 
@@ -155,6 +153,7 @@ http::Response send(ApiContext& ctx, const http::Request& request) {
   const std::string id = random_token_hex(8);
   const int64_t now = ctx.now_ms();
   store::Delivery delivery;
+  delivery.data_packet = std::move(data_packet);
   std::vector<int64_t> accounts;
   for (const Json& item : *copies) {
     if (!item.is_object()) return bad_request("copies: each one an object");
@@ -172,7 +171,7 @@ http::Response send(ApiContext& ctx, const http::Request& request) {
     }
     if (std::find(accounts.begin(), accounts.end(), account.id.value) != accounts.end()) continue;
     accounts.push_back(account.id.value);
-    store::MessageRecord copy = SEALMAIL_API_TRY(copy_from(item, data_packet, summary_data));
+    store::MessageRecord copy = SEALMAIL_API_TRY(copy_from(item, summary_data));
     copy.account = account.id;
     copy.id = id;
     copy.address = recipient->address;
@@ -182,7 +181,7 @@ http::Response send(ApiContext& ctx, const http::Request& request) {
     delivery.quota_bytes.push_back(storage_limit(ctx.config, account.plan));
   }
   auto own = SEALMAIL_API_TRY(lift(ctx.store.get_account(session.account), request));
-  store::MessageRecord sent = SEALMAIL_API_TRY(copy_from(sent_item, data_packet, summary_data));
+  store::MessageRecord sent = SEALMAIL_API_TRY(copy_from(sent_item, summary_data));
   sent.account = session.account;
   sent.id = random_token_hex(8);
   sent.address = sender->address;

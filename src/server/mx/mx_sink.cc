@@ -164,6 +164,7 @@ smtp::Verdict MxSink::deliver(const smtp::Envelope& envelope, std::string_view r
   const bool spam = sender.action == SenderVerdict::Action::kQuarantine;
   const int64_t now = unix_time_ms();
   store::Delivery delivery;
+  delivery.data_packet = std::move(sealed->data_packet);
   for (size_t i = 0; i < targets.size(); ++i) {
     store::MessageRecord copy;
     copy.account = targets[i].address.account;
@@ -172,7 +173,6 @@ smtp::Verdict MxSink::deliver(const smtp::Envelope& envelope, std::string_view r
     copy.folder = spam ? "spam" : "inbox";
     copy.received_at_ms = now;
     copy.key_packets = std::move(sealed->key_packets[i]);
-    copy.data_packet = sealed->data_packet;
     copy.summary = sealed->summary_key_packets[i] + sealed->summary_data_packet;
     delivery.copies.push_back(std::move(copy));
     delivery.quota_bytes.push_back(targets[i].quota_bytes);

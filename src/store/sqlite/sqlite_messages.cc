@@ -41,26 +41,22 @@ Status check_message(const MessageRecord& message) {
       return make_error(Errc::kInvalidArgument, "a label id is 16 lower-case hex digits");
     }
   }
-  if (message.key_packets.empty() || message.data_packet.empty() || message.summary.empty()) {
+  if (message.key_packets.empty() || message.summary.empty()) {
     return make_error(Errc::kInvalidArgument, "a message needs key packets, data and a summary");
   }
-  const size_t bytes =
-      message.key_packets.size() + message.data_packet.size() + message.summary.size();
-  if (bytes > kMaxMessageBytes) return make_error(Errc::kLimitExceeded, "the message is too big");
   return {};
 }
 
-int64_t stored_size(const MessageRecord& message) {
-  return static_cast<int64_t>(message.key_packets.size() + message.data_packet.size() +
-                              message.summary.size());
+// What a copy counts against its account: its own parts and the shared body in full.
+int64_t stored_size(const MessageRecord& message, size_t body_bytes) {
+  return static_cast<int64_t>(message.key_packets.size() + body_bytes + message.summary.size());
 }
 
 // Adds one copy, its labels and its event inside the caller's transaction; kLimitExceeded if
 // the account's use would pass `quota` (0 = none), kNotFound if its user folder or a label is
 // not the account's.
-Status insert_copy(Connection& db, const MessageRecord& message, int64_t body_id, int64_t quota,
-                   int64_t now) {
-  const int64_t size = stored_size(message);
+Status insert_copy(Connection& db, const MessageRecord& message, int64_t body_id, int64_t size,
+                   int64_t quota, int64_t now) {
   Cursor cursor = 0;
   {
     // One statement raises the use, checks the quota and takes the event cursor, so two
@@ -121,37 +117,35 @@ Status insert_delivery(Connection& db, const Delivery& delivery, int64_t now) {
   if (delivery.copies.empty() || delivery.quota_bytes.size() != delivery.copies.size()) {
     return make_error(Errc::kInvalidArgument, "a delivery needs one quota per copy");
   }
-  for (const MessageRecord& copy : delivery.copies) SEALMAIL_RETURN_IF_ERROR(check_message(copy));
+  if (delivery.data_packet.empty()) {
+    return make_error(Errc::kInvalidArgument, "a message needs key packets, data and a summary");
+  }
+  for (const MessageRecord& copy : delivery.copies) {
+    SEALMAIL_RETURN_IF_ERROR(check_message(copy));
+    if (stored_size(copy, delivery.data_packet.size()) > static_cast<int64_t>(kMaxMessageBytes)) {
+      return make_error(Errc::kLimitExceeded, "the message is too big");
+    }
+  }
   SEALMAIL_RETURN_IF_ERROR(db.exec("SAVEPOINT delivery"));
+  // One body row for all copies; the copies' rows count its references.
   Status stored;
-  // Copies with the same data packet (normally all of them) share one body row.
-  std::vector<std::pair<const std::string*, int64_t>> bodies;
-  for (size_t i = 0; i < delivery.copies.size() && stored.ok(); ++i) {
-    const std::string& data = delivery.copies[i].data_packet;
-    auto shared = std::find_if(bodies.begin(), bodies.end(),
-                               [&](const auto& body) { return *body.first == data; });
-    int64_t body_id = 0;
-    if (shared != bodies.end()) {
-      body_id = shared->second;
-      Statement ref = SEALMAIL_TRY(db.prepare("UPDATE bodies SET refs = refs + 1 WHERE body_id = ?1"));
-      ref.bind(1, body_id);
-      stored = ref.run();
-    } else {
-      Statement body = SEALMAIL_TRY(db.prepare(
-          "INSERT INTO bodies (data_packet, refs) VALUES (?1, 1) RETURNING body_id"));
-      body.bind_blob(1, data);
-      auto row = body.step();
-      if (!row.ok()) {
-        stored = std::move(row).error();
-        break;
-      }
+  int64_t body_id = 0;
+  {
+    Statement body = SEALMAIL_TRY(
+        db.prepare("INSERT INTO bodies (data_packet, refs) VALUES (?1, ?2) RETURNING body_id"));
+    body.bind_blob(1, delivery.data_packet).bind(2, to_int64(delivery.copies.size()));
+    auto row = body.step();
+    if (row.ok()) {
       body_id = body.column_int64(0);
       SEALMAIL_CHECK(!SEALMAIL_TRY(body.step()));
-      bodies.emplace_back(&data, body_id);
+    } else {
+      stored = std::move(row).error();
     }
-    if (stored.ok()) {
-      stored = insert_copy(db, delivery.copies[i], body_id, delivery.quota_bytes[i], now);
-    }
+  }
+  for (size_t i = 0; i < delivery.copies.size() && stored.ok(); ++i) {
+    const MessageRecord& copy = delivery.copies[i];
+    stored = insert_copy(db, copy, body_id, stored_size(copy, delivery.data_packet.size()),
+                         delivery.quota_bytes[i], now);
   }
   if (!stored.ok()) {
     SEALMAIL_RETURN_IF_ERROR(db.exec("ROLLBACK TO delivery"));
