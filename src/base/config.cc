@@ -227,6 +227,7 @@ const std::vector<std::pair<std::string_view, PlanSetter>>& plan_schema() {
   static const std::vector<std::pair<std::string_view, PlanSetter>> keys = {
       {"addresses", plan_key(&PlanConfig::addresses, as_count)},
       {"storage", plan_key(&PlanConfig::storage_bytes, as_size)},
+      {"max_message", plan_key(&PlanConfig::max_message_bytes, as_size)},
       {"messages_per_hour", plan_key(&PlanConfig::messages_per_hour, as_count)},
       {"messages_per_day", plan_key(&PlanConfig::messages_per_day, as_count)},
   };
@@ -526,6 +527,8 @@ login_backoff_max = "{login_backoff_max}"
 [plans.default]
 addresses = {plan_addresses}
 storage = "{plan_storage} GiB"
+# One message sent from the client, attachments included (encrypted size).
+max_message = "{plan_max_message} MiB"
 messages_per_hour = {plan_per_hour}
 messages_per_day = {plan_per_day}
 
@@ -563,6 +566,7 @@ file = ""
       fmt::arg("login_backoff_max", format_duration(d.accounts.login_backoff_max)),
       fmt::arg("plan_addresses", d.plans[0].addresses),
       fmt::arg("plan_storage", d.plans[0].storage_bytes >> 30),
+      fmt::arg("plan_max_message", d.plans[0].max_message_bytes >> 20),
       fmt::arg("plan_per_hour", d.plans[0].messages_per_hour),
       fmt::arg("plan_per_day", d.plans[0].messages_per_day),
       fmt::arg("max_connections", d.limits.max_connections),

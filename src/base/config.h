@@ -95,6 +95,7 @@ struct PlanConfig {
   std::string name;
   uint32_t addresses = 5;
   uint64_t storage_bytes = uint64_t{5} << 30;
+  uint64_t max_message_bytes = uint64_t{25} << 20;  // one message sent, attachments included
   uint32_t messages_per_hour = 150;
   uint32_t messages_per_day = 1000;
 };

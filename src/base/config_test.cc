@@ -182,6 +182,7 @@ addresses = 2
 [plans.family]
 addresses = 10
 storage = "20 GiB"
+max_message = "50 MiB"
 messages_per_hour = 500
 messages_per_day = 5000
 )",
@@ -202,6 +203,8 @@ messages_per_day = 5000
   ASSERT_NE(family, nullptr);
   EXPECT_EQ(family->addresses, 10u);
   EXPECT_EQ(family->storage_bytes, uint64_t{20} << 30);
+  EXPECT_EQ(family->max_message_bytes, uint64_t{50} << 20);
+  EXPECT_EQ(c->plans[0].max_message_bytes, uint64_t{25} << 20);
   EXPECT_EQ(family->messages_per_hour, 500u);
   EXPECT_EQ(family->messages_per_day, 5000u);
   EXPECT_EQ(find_plan(*c, "gold"), nullptr);

@@ -15,6 +15,7 @@
 #include "base/dns_name.h"
 #include "base/duration.h"
 #include "cli/commands.h"
+#include "server/outbound/queue_key.h"
 #include "server/server.h"
 #include "store/store.h"
 
@@ -330,6 +331,70 @@ void add_user_commands(CLI::App& app, int& exit_code,
   });
 }
 
+// `sealmail queue list|show`: the outbound queue, as postqueue -p and postcat -q show
+// Postfix's. `show` prints a message as it will be sent (opened with the queue key): a
+// PGP/MIME message stays ciphertext, a cleartext one is what the server sends anyway.
+void add_queue_commands(CLI::App& app, int& exit_code,
+                        const std::shared_ptr<std::string>& config_path) {
+  CLI::App* queue = app.add_subcommand("queue", "Mail waiting for other servers");
+  queue->require_subcommand(1);
+  queue->add_option("--config", *config_path, "The server's config file");
+  queue->fallthrough();
+
+  auto json = std::make_shared<bool>(false);
+  CLI::App* list = queue->add_subcommand("list", "List queued messages, oldest first");
+  list->add_flag("--json", *json, "JSON output");
+  list->callback([=, &exit_code] {
+    with_admin(config_path, exit_code, [&](Admin& admin) -> Status {
+      Json out = Json::array();
+      constexpr size_t kPage = 1000;
+      for (size_t offset = 0;; offset += kPage) {
+        auto jobs = SEALMAIL_TRY(admin.store->list_outbound(kPage, offset));
+        for (const store::OutboundRecord& job : jobs) {
+          if (*json) {
+            out.push_back({{"id", job.id},
+                           {"sender", job.sender},
+                           {"recipients", job.recipients},
+                           {"size", job.message.size()},
+                           {"created_ms", job.created_at_ms},
+                           {"next_attempt_ms", job.next_attempt_ms},
+                           {"attempts", job.attempts},
+                           {"last_error", job.last_error}});
+          } else {
+            std::cout << fmt::format("{}  {}  {} -> {}  ({} bytes, {} attempts){}\n", job.id,
+                                     utc_minute(job.created_at_ms), job.sender,
+                                     fmt::join(job.recipients, ", "), job.message.size(),
+                                     job.attempts,
+                                     job.last_error.empty() ? "" : "  " + job.last_error);
+          }
+        }
+        if (jobs.size() < kPage) break;
+      }
+      if (*json) std::cout << out.dump(2) << "\n";
+      return ok_status();
+    });
+  });
+
+  auto id = std::make_shared<std::string>();
+  CLI::App* show = queue->add_subcommand("show", "Print a queued message as it will be sent");
+  show->add_option("ID", *id, "The queue id (from `sealmail queue list`)")->required();
+  show->callback([=, &exit_code] {
+    with_admin(config_path, exit_code, [&](Admin& admin) -> Status {
+      auto job = admin.store->get_outbound(*id);
+      if (!job.ok()) {
+        if (job.error().code == Errc::kNotFound) {
+          return make_error(Errc::kNotFound, "no queued message " + *id);
+        }
+        return std::move(job).error();
+      }
+      auto key = SEALMAIL_TRY(server::QueueKey::load(admin.config.data_dir / "queue.key"));
+      std::string message = SEALMAIL_TRY(key.open(job->id, job->message));
+      std::cout << message << std::flush;
+      return ok_status();
+    });
+  });
+}
+
 }  // namespace
 
 void add_admin_commands(CLI::App& app, int& exit_code) {
@@ -337,6 +402,7 @@ void add_admin_commands(CLI::App& app, int& exit_code) {
   add_domain_commands(app, exit_code, config_path);
   add_alias_commands(app, exit_code, config_path);
   add_user_commands(app, exit_code, config_path);
+  add_queue_commands(app, exit_code, config_path);
 }
 
 }  // namespace sealmail::cli

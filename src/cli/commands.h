@@ -15,7 +15,7 @@ namespace sealmail::cli {
 
 void add_init_command(CLI::App& app, int& exit_code);
 void add_server_command(CLI::App& app, int& exit_code);
-void add_admin_commands(CLI::App& app, int& exit_code);  // domain, alias, user
+void add_admin_commands(CLI::App& app, int& exit_code);  // domain, alias, user, queue
 // account, login, logout, 2fa, password, recovery, keys, sessions
 void add_client_commands(CLI::App& app, int& exit_code);
 // send, list, read, move, flag, delete, folders, labels

@@ -5,19 +5,21 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <sstream>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "base/ascii.h"
 #include "base/base64.h"
 #include "cli/commands.h"
 #include "cli/logged_in.h"
 #include "cli/secret_input.h"
-#include "base/ascii.h"
+#include "client/contacts.h"
+#include "client/home.h"
 #include "client/mailbox.h"
 #include "client/send.h"
 #include "mime/mime.h"
@@ -128,8 +130,8 @@ Status list_command(const MailOptions& o) {
 // how it was protected. Parts the sender encrypted are decrypted here, each shown on its own.
 Status show(client::Mailbox& mailbox, const client::OpenedMessage& opened) {
   const mime::Summary& s = opened.listing.summary;
-  std::cout << printable(fmt::format("From: {}\nTo: {}\n", joined_addresses(s.from),
-                                     joined_addresses(s.to)));
+  std::cout << printable(
+      fmt::format("From: {}\nTo: {}\n", joined_addresses(s.from), joined_addresses(s.to)));
   if (!s.cc.empty()) std::cout << printable("Cc: " + joined_addresses(s.cc) + "\n");
   std::cout << printable(fmt::format("Date: {}\nSubject: {}\n", s.date_raw, s.subject));
 
@@ -145,13 +147,13 @@ Status show(client::Mailbox& mailbox, const client::OpenedMessage& opened) {
     sender_encrypted = true;
     auto plaintext = mailbox.decrypt(part.text);
     if (!plaintext.ok()) {
-      shown.push_back(mime::DisplayPart{.origin = mime::DisplayPart::kPlaintext,
-                                        .content_type = "text/plain",
-                                        .text = "[an encrypted part that cannot be opened: " +
-                                                plaintext.error().message + "]",
-                                        .filename = {},
-                                        .isolated = true,
-                                        .encrypted_part_not_top_level = false});
+      shown.push_back(mime::DisplayPart{
+          .origin = mime::DisplayPart::kPlaintext,
+          .content_type = "text/plain",
+          .text = "[an encrypted part that cannot be opened: " + plaintext.error().message + "]",
+          .filename = {},
+          .isolated = true,
+          .encrypted_part_not_top_level = false});
       continue;
     }
     auto decrypted = SEALMAIL_TRY(mime::decrypted_display_parts(
@@ -174,21 +176,20 @@ Status show(client::Mailbox& mailbox, const client::OpenedMessage& opened) {
       // The summary lists the message's own attachments below; those inside an encrypted
       // part are only known here.
       if (part.isolated) {
-        std::cout << printable(fmt::format("[attachment: {} ({})]\n", part.filename,
-                                           part.content_type));
+        std::cout << printable(
+            fmt::format("[attachment: {} ({})]\n", part.filename, part.content_type));
       }
       continue;
     }
-    std::string text =
-        part.content_type == "text/html" ? mime::html_to_text(part.text) : part.text;
+    std::string text = part.content_type == "text/html" ? mime::html_to_text(part.text) : part.text;
     if (part.isolated) std::cout << "----- encrypted part -----\n";
     std::cout << printable(text);
     if (!text.empty() && text.back() != '\n') std::cout << "\n";
     if (part.isolated) std::cout << "----- end of encrypted part -----\n";
   }
   for (const mime::Attachment& a : s.attachments) {
-    std::cout << printable(fmt::format("[attachment: {} ({}, {} bytes)]\n", a.filename,
-                                       a.content_type, a.size));
+    std::cout << printable(
+        fmt::format("[attachment: {} ({}, {} bytes)]\n", a.filename, a.content_type, a.size));
   }
   return ok_status();
 }
@@ -217,9 +218,9 @@ Status read_command(const MailOptions& o) {
 
 std::string content_type_of(const std::filesystem::path& file) {
   static const std::pair<std::string_view, std::string_view> kTypes[] = {
-      {".txt", "text/plain"},       {".pdf", "application/pdf"}, {".png", "image/png"},
-      {".jpg", "image/jpeg"},       {".jpeg", "image/jpeg"},     {".zip", "application/zip"},
-      {".html", "text/html"},       {".csv", "text/csv"},        {".json", "application/json"}};
+      {".txt", "text/plain"}, {".pdf", "application/pdf"}, {".png", "image/png"},
+      {".jpg", "image/jpeg"}, {".jpeg", "image/jpeg"},     {".zip", "application/zip"},
+      {".html", "text/html"}, {".csv", "text/csv"},        {".json", "application/json"}};
   const std::string extension = ascii_lowercase(file.extension().string());
   for (const auto& [ext, type] : kTypes) {
     if (extension == ext) return std::string(type);
@@ -256,17 +257,35 @@ Status send_command(const SendOptions& o) {
                                                        .content_type = content_type_of(path),
                                                        .data = SEALMAIL_TRY(read_file(path))});
   }
-  client::SentMessage sent = SEALMAIL_TRY(client::send(mailbox, message));
+  client::Contacts contacts(SEALMAIL_TRY(client::client_home()));
+  client::SentMessage sent = SEALMAIL_TRY(client::send(mailbox, contacts, message));
   if (o.json) {
+    Json queued = Json::array();
+    for (const client::QueuedMessage& q : sent.queued) {
+      queued.push_back({{"id", q.id},
+                        {"recipients", q.recipients},
+                        {"encryption", q.encrypted ? "pgp" : "none"}});
+    }
     std::cout << Json{{"id", sent.id},
                       {"sent_id", sent.sent_id},
                       {"message_id", sent.message_id},
-                      {"end_to_end", sent.internal}}
+                      {"end_to_end", sent.internal},
+                      {"queued", queued}}
                      .dump(2)
               << "\n";
   } else {
-    std::cout << "sent " << sent.sent_id << " to " << fmt::format("{}", fmt::join(sent.internal, ", "))
-              << " (end-to-end encrypted and signed)\n";
+    std::cout << "sent " << sent.sent_id << " (a copy is in Sent)\n";
+    if (!sent.internal.empty()) {
+      std::cout << "  to " << fmt::format("{}", fmt::join(sent.internal, ", "))
+                << ": delivered, end-to-end encrypted and signed\n";
+    }
+    for (const client::QueuedMessage& q : sent.queued) {
+      std::cout << "  to " << fmt::format("{}", fmt::join(q.recipients, ", ")) << ": queued as "
+                << q.id << ", "
+                << (q.encrypted ? "encrypted (PGP/MIME) and signed"
+                                : "NOT encrypted (no key known), signed")
+                << "\n";
+    }
   }
   return ok_status();
 }
@@ -306,8 +325,8 @@ Status label_command(const OrganiseOptions& o) {
   Account account = SEALMAIL_TRY(logged_in_as(o.address));
   int64_t changed = SEALMAIL_TRY(o.remove ? client::remove_label(*account.api, ids, label)
                                           : client::add_label(*account.api, ids, label));
-  print_changed(o, changed, fmt::format("{} {} message(s)", o.remove ? "unlabelled" : "labelled",
-                                        changed));
+  print_changed(o, changed,
+                fmt::format("{} {} message(s)", o.remove ? "unlabelled" : "labelled", changed));
   return ok_status();
 }
 

@@ -69,7 +69,7 @@ struct HttpsOptions {
   std::string server;
   std::filesystem::path known_servers;       // pin file, see the policy above
   std::chrono::milliseconds timeout{30000};  // per request: resolve + connect + TLS + write + read
-  size_t max_response_bytes = 64 << 20;      // body bytes; more → kLimitExceeded
+  size_t max_response_bytes = 128 << 20;     // body bytes (a 50 MiB message in base64 fits)
   // Sees every byte the client writes to the server *before* TLS encryption (request line,
   // headers, body), in order. For tests that prove secrets never leave the client.
   std::function<void(std::string_view)> wire_tap;

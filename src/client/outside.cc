@@ -11,7 +11,7 @@ Result<std::string> compose_pgp_mime(pgp::Keyring& keyring, const mime::Envelope
                                      const mime::Content& content,
                                      std::span<const pgp::PublicKey> recipients,
                                      const pgp::PublicKey& sender) {
-  std::string entity = SEALMAIL_TRY(mime::build_entity(content));
+  std::string entity = SEALMAIL_TRY(mime::build_protected_entity(envelope, content));
   std::vector<pgp::PublicKey> keys(recipients.begin(), recipients.end());
   keys.push_back(sender);
   pgp::EncryptedMessage encrypted =

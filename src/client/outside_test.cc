@@ -57,7 +57,16 @@ TEST(Outside, PgpMimeOpensForTheRecipientWithTheSendersSignature) {
   ASSERT_TRUE(parts.ok());
   auto opened = pgp::decrypt(carol.keyring, parts->key_packets, parts->data_packet);
   ASSERT_TRUE(opened.ok()) << opened.error().describe();
-  EXPECT_NE(std::string(opened->plaintext.reveal()).find("The plans."), std::string::npos);
+  const std::string inside(opened->plaintext.reveal());
+  EXPECT_NE(inside.find("The plans."), std::string::npos);
+  // Protected headers: the real subject travels inside, on an entity marked for it.
+  EXPECT_NE(inside.find("Subject: Secret plans"), std::string::npos);
+  EXPECT_TRUE(inside.find("protected-headers=v1") != std::string::npos ||
+              inside.find("protected-headers=\"v1\"") != std::string::npos)
+      << inside.substr(0, 600);
+  auto inner = mime::parse(inside);
+  ASSERT_TRUE(inner.ok()) << inner.error().describe();
+  EXPECT_EQ(mime::summarize(*inner).subject, "Secret plans");
   EXPECT_TRUE(opened->verified_from("alice@example.test"));
   // The sender can read its own copy.
   EXPECT_TRUE(pgp::decrypt(alice.keyring, parts->key_packets, parts->data_packet).ok());

@@ -1,6 +1,8 @@
 #include "client/send.h"
 
 #include <algorithm>
+#include <optional>
+#include <set>
 #include <utility>
 
 #include <nlohmann/json.hpp>
@@ -9,6 +11,7 @@
 #include "base/base64.h"
 #include "base/clock.h"
 #include "client/account.h"
+#include "client/outside.h"
 #include "pgp/message.h"
 
 namespace sealmail::client {
@@ -31,43 +34,74 @@ std::string packets_for(const pgp::EncryptedMessage& encrypted, const pgp::Publi
   return out;
 }
 
+// A recipient on another server, and the key it is encrypted to (none: cleartext).
+struct OutsideRecipient {
+  std::string address;
+  std::optional<pgp::PublicKey> key;
+};
+
+// `address`'s pinned key, if mail to it should be encrypted; kInvalidArgument when the
+// contact wants encryption and has no key.
+Result<std::optional<pgp::PublicKey>> outside_key(const Contacts& contacts,
+                                                  const std::string& address) {
+  auto contact = contacts.find(address);
+  if (!contact.ok()) {
+    if (contact.error().code == Errc::kNotFound) return std::optional<pgp::PublicKey>();
+    return std::move(contact).error();
+  }
+  if (contact->encrypt == EncryptPreference::kNever) return std::optional<pgp::PublicKey>();
+  if (!contact->key && contact->encrypt == EncryptPreference::kAlways) {
+    return make_error(Errc::kInvalidArgument,
+                      address +
+                          " must get encrypted mail and has no key: pin one with "
+                          "`sealmail contacts add " +
+                          address + " --key FILE`");
+  }
+  return contact->key;
+}
+
 }  // namespace
 
-Result<SentMessage> send(Mailbox& mailbox, const Outgoing& message) {
+Result<SentMessage> send(Mailbox& mailbox, const Contacts& contacts, const Outgoing& message) {
   if (mailbox.addresses().empty()) return make_error(Errc::kNotFound, "the account has no address");
   const pgp::AddressKeyRecord* sender = &mailbox.addresses().front();
   if (!message.from.empty()) {
-    auto found = std::find_if(mailbox.addresses().begin(), mailbox.addresses().end(),
-                              [&](const auto& a) { return a.address == ascii_lowercase(message.from); });
+    auto found =
+        std::find_if(mailbox.addresses().begin(), mailbox.addresses().end(),
+                     [&](const auto& a) { return a.address == ascii_lowercase(message.from); });
     if (found == mailbox.addresses().end()) {
       return make_error(Errc::kInvalidArgument, message.from + " is not one of your addresses");
     }
     sender = &*found;
   }
+  if (message.to.empty() && message.cc.empty() && message.bcc.empty()) {
+    return make_error(Errc::kInvalidArgument, "no recipients");
+  }
 
-  std::vector<std::string> everyone = message.to;
-  everyone.insert(everyone.end(), message.cc.begin(), message.cc.end());
-  everyone.insert(everyone.end(), message.bcc.begin(), message.bcc.end());
-  if (everyone.empty()) return make_error(Errc::kInvalidArgument, "no recipients");
-
-  // Every recipient must be internal (its key published here with a signed key list).
+  // Who is internal (its key published here with a signed key list), who is outside.
   std::vector<std::string> internal;
   std::vector<pgp::PublicKey> keys;
-  for (const std::string& address : everyone) {
-    const std::string folded = ascii_lowercase(address);
-    if (std::find(internal.begin(), internal.end(), folded) != internal.end()) continue;
+  std::vector<OutsideRecipient> open_outside, hidden_outside;  // To+Cc, Bcc
+  std::set<std::string> seen;
+  auto classify = [&](const std::string& address, bool hidden) -> Status {
+    std::string folded = ascii_lowercase(address);
+    if (!seen.insert(folded).second) return {};
     auto armored = export_public_key(mailbox.api(), folded);
-    if (!armored.ok()) {
-      if (armored.error().code == Errc::kNotFound) {
-        return make_error(Errc::kUnsupported,
-                          folded + " is not on this server; sending to other servers comes with "
-                                   "the outbound queue");
-      }
-      return std::move(armored).error();
+    if (armored.ok()) {
+      keys.push_back(SEALMAIL_TRY(pgp::PublicKey::parse(*armored)));
+      internal.push_back(std::move(folded));
+      return {};
     }
-    keys.push_back(SEALMAIL_TRY(pgp::PublicKey::parse(*armored)));
-    internal.push_back(folded);
+    if (armored.error().code != Errc::kNotFound) return std::move(armored).error();
+    OutsideRecipient recipient{.address = folded,
+                               .key = SEALMAIL_TRY(outside_key(contacts, folded))};
+    (hidden ? hidden_outside : open_outside).push_back(std::move(recipient));
+    return {};
+  };
+  for (const auto* list : {&message.to, &message.cc}) {
+    for (const std::string& address : *list) SEALMAIL_RETURN_IF_ERROR(classify(address, false));
   }
+  for (const std::string& address : message.bcc) SEALMAIL_RETURN_IF_ERROR(classify(address, true));
 
   mime::Envelope envelope;
   envelope.from = {mime::Address{.name = "", .addr = sender->address}};
@@ -94,12 +128,42 @@ Result<SentMessage> send(Mailbox& mailbox, const Outgoing& message) {
 
   Json copies = Json::array();
   for (size_t i = 0; i < internal.size(); ++i) {
-    copies.push_back({{"address", internal[i]},
-                      {"key_packets", base64_encode(packets_for(body, keys[i]))},
-                      {"summary_key_packets", base64_encode(packets_for(summary_message, keys[i]))}});
+    copies.push_back(
+        {{"address", internal[i]},
+         {"key_packets", base64_encode(packets_for(body, keys[i]))},
+         {"summary_key_packets", base64_encode(packets_for(summary_message, keys[i]))}});
   }
+  // Messages for other servers: one PGP/MIME and one cleartext for To and Cc, one each per Bcc.
+  Json outbound = Json::array();
+  std::vector<QueuedMessage> queued;
+  auto queue = [&](const std::vector<const OutsideRecipient*>& group, bool encrypted) -> Status {
+    if (group.empty()) return {};
+    QueuedMessage item{.id = {}, .recipients = {}, .encrypted = encrypted};
+    std::vector<pgp::PublicKey> outside_keys;
+    for (const OutsideRecipient* r : group) {
+      item.recipients.push_back(r->address);
+      if (r->key) outside_keys.push_back(*r->key);
+    }
+    std::string bytes = encrypted
+                            ? SEALMAIL_TRY(compose_pgp_mime(mailbox.keyring(), envelope, content,
+                                                            outside_keys, sender->public_key))
+                            : SEALMAIL_TRY(compose_signed(mailbox.keyring(), envelope, content,
+                                                          sender->public_key));
+    outbound.push_back({{"recipients", item.recipients}, {"message", base64_encode(bytes)}});
+    queued.push_back(std::move(item));
+    return {};
+  };
+  std::vector<const OutsideRecipient*> with_key, without_key;
+  for (const OutsideRecipient& r : open_outside) (r.key ? with_key : without_key).push_back(&r);
+  SEALMAIL_RETURN_IF_ERROR(queue(with_key, true));
+  SEALMAIL_RETURN_IF_ERROR(queue(without_key, false));
+  for (const OutsideRecipient& r : hidden_outside) {
+    SEALMAIL_RETURN_IF_ERROR(queue({&r}, r.key.has_value()));
+  }
+
   Json request{
       {"from", sender->address},
+      {"outbound", std::move(outbound)},
       {"data_packet", base64_encode(body.data_packet)},
       {"summary_data_packet", base64_encode(summary_message.data_packet)},
       {"copies", std::move(copies)},
@@ -112,6 +176,15 @@ Result<SentMessage> send(Mailbox& mailbox, const Outgoing& message) {
   sent.sent_id = reply.value("sent_id", "");
   sent.message_id = envelope.message_id;
   sent.internal = std::move(internal);
+  const Json ids = reply.value("queued", Json::array());
+  if (!ids.is_array() || ids.size() != queued.size()) {
+    return make_error(Errc::kInternal, "the server did not queue every message for other servers");
+  }
+  for (size_t i = 0; i < queued.size(); ++i) {
+    if (!ids[i].is_string()) return make_error(Errc::kInternal, "bad queue id from the server");
+    queued[i].id = ids[i].get<std::string>();
+  }
+  sent.queued = std::move(queued);
   return sent;
 }
 

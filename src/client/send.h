@@ -1,18 +1,22 @@
-// send.h — sending from the client: the message is built, signed and encrypted here, and the
-// server receives ciphertext only (design.md §4 "Client send").
+// send.h — sending from the client: the message is built, signed and encrypted here
+// (design.md §4 "Client send"). Per recipient:
+//  - internal — an address whose server (today: ours) publishes its key with a signed key
+//    list: encrypted to it and signed. The message is encrypted ONCE, to every internal
+//    recipient and to the sender (for the Sent copy): one data packet, and per recipient only
+//    the key packets that open it (so Bcc recipients stay invisible to each other). The
+//    summary (docs/formats/summary.md) is made here from the plaintext and encrypted the same
+//    way;
+//  - outside with a pinned contact key (contacts.h; preference not `never`): PGP/MIME,
+//    encrypted to those recipients and the sender, signed (outside.h);
+//  - outside without one: cleartext, signed, with an Autocrypt header — the only case where
+//    the server sees plaintext (it seals it in the outbound queue). A contact whose preference
+//    is `always` but who has no key refuses the whole message before anything is sent.
+// To and Cc recipients outside share one message per kind; each Bcc recipient outside gets
+// its own, so no one learns of them. Bcc addresses are never written into a message.
 //
-// Per recipient: an address whose server (today: ours) publishes its key with a signed key
-// list is *internal* — the message is encrypted to it and signed. The message is encrypted
-// ONCE, to every internal recipient and to the sender (for the Sent copy): one data packet,
-// and per recipient only the key packets that open it (so Bcc recipients stay invisible to
-// each other). The summary (docs/formats/summary.md) is made here from the plaintext and
-// encrypted the same way. Bcc addresses are not written into the message.
-// Addresses outside this server need the outbound queue, which is not built yet: such a
-// message is refused (kUnsupported) before anything is sent.
-//
-// SECURITY: keys of recipients come from the server's key directory and are used only when
-// the key list beside them is signed by them (export_public_key); message text is content:
-// never logged.
+// SECURITY: keys of internal recipients come from the server's key directory and are used only
+// when the key list beside them is signed by them (export_public_key); outside keys only as
+// the user pinned them. Message text is content: never logged.
 // Thread-safety: as Mailbox (one thread at a time).
 #pragma once
 
@@ -20,6 +24,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "client/contacts.h"
 #include "client/mailbox.h"
 #include "mime/build.h"
 
@@ -35,13 +40,21 @@ struct Outgoing {
   std::vector<std::string> references;  // without <>
 };
 
+// One message handed to the outbound queue.
+struct QueuedMessage {
+  std::string id;  // the queue's job id
+  std::vector<std::string> recipients;
+  bool encrypted = false;  // PGP/MIME; else signed cleartext
+};
+
 struct SentMessage {
   std::string id;       // the recipients' copies
   std::string sent_id;  // the sender's copy in Sent
   std::string message_id;  // the Message-ID header, without <>
   std::vector<std::string> internal;  // recipients reached end-to-end encrypted
+  std::vector<QueuedMessage> queued;  // for recipients on other servers
 };
 
-Result<SentMessage> send(Mailbox& mailbox, const Outgoing& message);
+Result<SentMessage> send(Mailbox& mailbox, const Contacts& contacts, const Outgoing& message);
 
 }  // namespace sealmail::client

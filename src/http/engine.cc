@@ -101,6 +101,8 @@ struct HttpEngine::Impl {
 
   void begin_request();
   std::optional<Failure> check_header();
+  std::optional<std::string> admit_body();
+  void fill_head(Request& request) const;
   std::string finish_request();
   std::string fail(const Failure& failure);
   std::string respond(Response response, const Request& request, bool head);
@@ -149,7 +151,10 @@ void HttpEngine::Impl::begin_request() {
   parser->eager(false);  // stop after the header so check_header runs before the body
   parser->header_limit(static_cast<uint32_t>(
       std::min<size_t>(limits.max_header_bytes, std::numeric_limits<uint32_t>::max())));
-  parser->body_limit(static_cast<uint64_t>(limits.max_body_bytes));
+  // The largest any route takes: Beast checks Content-Length against it as the header ends,
+  // and admit_body() then holds the request to its own route's limit.
+  parser->body_limit(
+      static_cast<uint64_t>(std::max(limits.max_body_bytes, router->max_large_body_bytes())));
   header_checked = false;
   path.clear();
   query.clear();
@@ -255,6 +260,7 @@ net::Output HttpEngine::Impl::on_data(std::string_view bytes) {
               out + fail({431, "header_too_large", "request header fields too large"}));
         }
         if (auto failure = check_header()) return net::Output::close(out + fail(*failure));
+        if (auto refusal = admit_body()) return net::Output::close(out + *refusal);
         const auto& msg = parser->get();
         // Only while nothing of the body has arrived: a client that sent some did not wait.
         if (!parser->is_done() && pos == in.size() && msg.version() == 11) {
@@ -292,6 +298,55 @@ net::Output HttpEngine::Impl::on_data(std::string_view bytes) {
   in.erase(0, pos);
   pos = 0;
   return net::Output::read(std::move(out));
+}
+
+void HttpEngine::Impl::fill_head(Request& request) const {
+  const auto& msg = parser->get();
+  request.method = std::string(sv(msg.method_string()));
+  request.target = std::string(sv(msg.target()));
+  request.path = path;
+  request.query = query;
+  request.version = static_cast<int>(msg.version());
+  for (const auto& field : msg) {
+    request.headers.emplace_back(std::string(sv(field.name_string())),
+                                 std::string(sv(field.value())));
+  }
+  request.request_id = internal::new_request_id();
+  request.peer_address = session.peer_address;
+  request.tls = session.tls;
+}
+
+std::optional<std::string> HttpEngine::Impl::admit_body() {
+  const auto& msg = parser->get();
+  Router::Match match = router->match(sv(msg.method_string()), path);
+  size_t limit = limits.max_body_bytes;
+  if (match.kind == Router::Match::Kind::kFound && match.large_body != nullptr) {
+    Request head;
+    fill_head(head);
+    head.params = std::move(match.params);
+    head.route = std::move(match.pattern);
+    std::optional<Response> refusal;
+    try {
+      refusal = match.large_body->admit(head);
+    } catch (const std::exception& e) {
+      spdlog::error("http req={} admission for {} threw {}", head.request_id, head.route,
+                    typeid(e).name());
+      refusal = Response::error(500, "internal", "internal server error");
+    }
+    if (refusal) {
+      closed = true;
+      parser.reset();
+      in.clear();
+      pos = 0;
+      return respond(std::move(*refusal), head, false);
+    }
+    limit = match.large_body->max_body_bytes;
+  }
+  if (auto length = parser->content_length(); length && *length > limit) {
+    return fail({413, "body_too_large", "request body too large"});
+  }
+  parser->body_limit(static_cast<uint64_t>(limit));  // chunks count from here
+  return std::nullopt;
 }
 
 std::string HttpEngine::Impl::finish_request() {

@@ -151,6 +151,50 @@ TEST(HttpEngineLimits, BodyLimitByContentLength) {
   EXPECT_EQ(parse_responses(fed.wire).at(0).status, 413);
 }
 
+TEST(HttpEngineLimits, LargeBodyRouteAdmitsBeforeTheBodyAndHasItsOwnLimit) {
+  HttpLimits limits;
+  limits.max_body_bytes = 10;
+  const std::string body15 = "0123456789abcde";
+  auto admitted = make_engine(limits);
+  auto fed = feed(*admitted, "POST /upload HTTP/1.1\r\nHost: h\r\nAuthorization: yes\r\n"
+                             "Content-Length: 15\r\n\r\n" + body15);
+  auto responses = parse_responses(fed.wire);
+  ASSERT_EQ(responses.size(), 1u);
+  EXPECT_EQ(responses[0].status, 200);
+  EXPECT_NE(responses[0].body.find(body15), std::string::npos);
+
+  // Refused on the header alone: the answer comes before any body byte is sent.
+  auto refused = make_engine(limits);
+  fed = feed(*refused, "POST /upload HTTP/1.1\r\nHost: h\r\nContent-Length: 15\r\n\r\n");
+  EXPECT_EQ(fed.next, Output::Next::kClose);
+  responses = parse_responses(fed.wire);
+  ASSERT_EQ(responses.size(), 1u);
+  EXPECT_EQ(responses[0].status, 401);
+  EXPECT_EQ(responses[0].header("Connection"), "close");
+
+  auto over = make_engine(limits);
+  fed = feed(*over, "POST /upload HTTP/1.1\r\nHost: h\r\nAuthorization: yes\r\n"
+                    "Content-Length: 21\r\n\r\n");
+  EXPECT_EQ(parse_responses(fed.wire).at(0).status, 413);
+
+  auto chunked_over = make_engine(limits);
+  fed = feed(*chunked_over, "POST /upload HTTP/1.1\r\nHost: h\r\nAuthorization: yes\r\n"
+                            "Transfer-Encoding: chunked\r\n\r\nF\r\n" + body15 +
+                                "\r\n6\r\n012345\r\n0\r\n\r\n");
+  EXPECT_EQ(parse_responses(fed.wire).at(0).status, 413);
+
+  // Other routes keep the engine's limit, though the parser now allows 20.
+  auto elsewhere = make_engine(limits);
+  fed = feed(*elsewhere, "POST /echo HTTP/1.1\r\nHost: h\r\nAuthorization: yes\r\n"
+                         "Content-Length: 15\r\n\r\n");
+  EXPECT_EQ(parse_responses(fed.wire).at(0).status, 413);
+  auto elsewhere_chunked = make_engine(limits);
+  fed = feed(*elsewhere_chunked, "POST /echo HTTP/1.1\r\nHost: h\r\n"
+                                 "Transfer-Encoding: chunked\r\n\r\nF\r\n" + body15 +
+                                     "\r\n0\r\n\r\n");
+  EXPECT_EQ(parse_responses(fed.wire).at(0).status, 413);
+}
+
 TEST(HttpEngineLimits, BodyLimitByChunks) {
   HttpLimits limits;
   limits.max_body_bytes = 10;

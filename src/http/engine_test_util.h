@@ -45,6 +45,13 @@ inline std::shared_ptr<const Router> test_router() {
   router->add("GET", "/echo", echo);
   router->add("POST", "/echo", echo);
   router->add("PUT", "/echo", echo);
+  // Bodies up to 20 bytes, for requests that carry "Authorization: yes".
+  router->add("POST", "/upload", echo,
+              LargeBody{.max_body_bytes = 20, .admit = [](const Request& r) {
+                          EXPECT_TRUE(r.body.empty());
+                          if (r.header("Authorization") == "yes") return std::optional<Response>();
+                          return std::optional(Response::error(401, "unauthorized", "who?"));
+                        }});
   router->add("GET", "/items/{id}", [](const Request& r) {
     return Response::json(200, {{"id", r.param("id")}});
   });

@@ -69,6 +69,14 @@ void Router::add(std::string method, std::string path_pattern, Handler handler) 
   routes_.push_back(std::move(route));
 }
 
+void Router::add(std::string method, std::string path_pattern, Handler handler,
+                 LargeBody large_body) {
+  SEALMAIL_CHECK(large_body.max_body_bytes > 0 && large_body.admit != nullptr);
+  add(std::move(method), std::move(path_pattern), std::move(handler));
+  max_large_body_bytes_ = std::max(max_large_body_bytes_, large_body.max_body_bytes);
+  routes_.back().large_body = std::move(large_body);
+}
+
 Router::Match Router::match(std::string_view method, std::string_view path) const {
   Match result;
   if (path.empty() || path.front() != '/') return result;
@@ -118,6 +126,7 @@ Router::Match Router::match(std::string_view method, std::string_view path) cons
   if (best) {
     result.kind = Match::Kind::kFound;
     result.handler = &best->handler;
+    if (best->large_body) result.large_body = &*best->large_body;
     result.pattern = best->pattern;
     result.params = std::move(best_params);
     return result;

@@ -25,6 +25,7 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,16 +36,30 @@ namespace sealmail::http {
 
 using Handler = std::function<Response(const Request&)>;
 
+// A route that takes bodies larger than the engine's default (HttpLimits::max_body_bytes),
+// such as a message upload. `admit` sees the request's header fields (params filled, body
+// empty) before one byte of the body is read, and answers a refusal — say 401 — or nothing;
+// the refusal is sent with Connection: close and the body is never read.
+struct LargeBody {
+  size_t max_body_bytes = 0;
+  std::function<std::optional<Response>(const Request&)> admit;
+};
+
 class Router {
  public:
   // Registering an invalid pattern or the same (method, pattern shape) twice is a bug and
   // fails a SEALMAIL_CHECK.
   void add(std::string method, std::string path_pattern, Handler handler);
+  // A route whose bodies may reach large_body.max_body_bytes, admitted before they are read.
+  void add(std::string method, std::string path_pattern, Handler handler, LargeBody large_body);
+  // The largest body any route takes; 0 when no route has a LargeBody.
+  size_t max_large_body_bytes() const { return max_large_body_bytes_; }
 
   struct Match {
     enum class Kind { kFound, kNotFound, kMethodNotAllowed };
     Kind kind = Kind::kNotFound;
     const Handler* handler = nullptr;  // kFound only; owned by the router
+    const LargeBody* large_body = nullptr;  // kFound only, when the route has one
     std::string pattern;               // kFound only: the winning pattern, for logs
     std::map<std::string, std::string, std::less<>> params;  // kFound only
     std::string allow;  // kMethodNotAllowed only: "GET, HEAD, POST"
@@ -65,10 +80,12 @@ class Router {
     std::string pattern;
     std::vector<Segment> segments;
     Handler handler;
+    std::optional<LargeBody> large_body;
   };
 
   // Constant after start-up.
   std::vector<Route> routes_;
+  size_t max_large_body_bytes_ = 0;
 };
 
 }  // namespace sealmail::http

@@ -183,7 +183,9 @@ std::string generate_message_id(std::string_view domain) {
   return random_hex(16) + "@" + std::string(domain.empty() ? "localhost" : domain);
 }
 
-Result<std::string> build_entity(const Content& content, bool for_signing) {
+namespace {
+
+GPtr<GMimeObject> entity_object(const Content& content, bool for_signing) {
   internal::ensure_gmime();
   GPtr<GMimeObject> body = text_part("plain", content.text, for_signing);
   if (!content.html.empty()) {
@@ -199,7 +201,22 @@ Result<std::string> build_entity(const Content& content, bool for_signing) {
       g_mime_multipart_add(mixed.get(), attachment_part(a).get());
     body.reset(GMIME_OBJECT(mixed.release()));
   }
+  return body;
+}
+
+}  // namespace
+
+Result<std::string> build_entity(const Content& content, bool for_signing) {
+  GPtr<GMimeObject> body = entity_object(content, for_signing);
   return internal::object_to_crlf(body.get());
+}
+
+Result<std::string> build_protected_entity(const Envelope& envelope, const Content& content) {
+  std::string headers = SEALMAIL_TRY(build_headers(envelope, envelope.subject));
+  GPtr<GMimeObject> body = entity_object(content, false);
+  g_mime_object_set_content_type_parameter(body.get(), "protected-headers", "v1");
+  // The message's fields, then the entity's own: one header block.
+  return headers + internal::object_to_crlf(body.get());
 }
 
 Result<std::string> build_message(const Envelope& envelope, const Content& content) {

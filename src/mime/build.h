@@ -8,8 +8,9 @@
 // wire.
 //
 // Encrypted messages carry Subject "..." in the outer (cleartext) header, as Enigmail,
-// Thunderbird and Proton do; the real subject travels inside the ciphertext. Protected headers
-// (draft-autocrypt-lamps-protected-headers) are not produced yet.
+// Thunderbird and Proton do; the real subject travels inside the ciphertext, in the encrypted
+// entity's own header fields marked protected-headers="v1" (build_protected_entity; the
+// header protection of draft-ietf-lamps-header-protection, which Thunderbird displays).
 //
 // SECURITY: inputs come from our own users (client send) and from the server's outbound path;
 // a header value containing CR, LF or NUL, or an address with spaces or controls, is refused
@@ -62,6 +63,10 @@ std::string generate_message_id(std::string_view domain);
 // The body entity alone (its Content-* headers, blank line, body), CRLF. With `for_signing`,
 // every text part is quoted-printable so the entity survives transport unchanged (RFC 3156 §3).
 Result<std::string> build_entity(const Content& content, bool for_signing = false);
+// The body entity with the message's header fields (From, To, Cc, Subject, Date, Message-ID,
+// …) in its own header block and protected-headers="v1" on its Content-Type: what a PGP/MIME
+// message encrypts, so that the real Subject travels inside.
+Result<std::string> build_protected_entity(const Envelope& envelope, const Content& content);
 
 // A complete message: Envelope headers, MIME-Version, and the entity.
 Result<std::string> build_message(const Envelope& envelope, const Content& content);

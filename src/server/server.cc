@@ -14,11 +14,11 @@
 
 #include <algorithm>
 #include <atomic>
-#include <chrono>
-#include <functional>
 #include <cerrno>
-#include <cstring>
+#include <chrono>
 #include <cstdio>
+#include <cstring>
+#include <functional>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -26,6 +26,8 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/random.h"
+#include "dmarc/evaluate.h"
+#include "dns/unbound_resolver.h"
 #include "http/engine.h"
 #include "http/health.h"
 #include "net/listener.h"
@@ -35,8 +37,6 @@
 #include "server/mx/group_commit.h"
 #include "server/mx/mx_sink.h"
 #include "server/mx/sender_check.h"
-#include "dmarc/evaluate.h"
-#include "dns/unbound_resolver.h"
 #include "smtp/engine.h"
 #include "store/store.h"
 
@@ -86,12 +86,15 @@ std::shared_ptr<net::EngineFactory> mx_engines(const Config& config,
 Result<std::shared_ptr<api::ApiContext>> api_context(const Config& config, store::Store& store,
                                                      EventNotifier& events) {
   std::string secret = SEALMAIL_TRY(store.server_secret("unknown-user-srp", random_bytes(32)));
-  return std::make_shared<api::ApiContext>(api::ApiContext{.store = store,
-                                                           .config = config,
-                                                           .now_ms = unix_time_ms,
-                                                           .srp = auth::SrpParams{},
-                                                           .unknown_user_secret = secret,
-                                                           .events = &events});
+  auto queue_key = SEALMAIL_TRY(QueueKey::load_or_create(config.data_dir / "queue.key"));
+  return std::make_shared<api::ApiContext>(
+      api::ApiContext{.store = store,
+                      .config = config,
+                      .now_ms = unix_time_ms,
+                      .srp = auth::SrpParams{},
+                      .unknown_user_secret = secret,
+                      .events = &events,
+                      .queue_key = std::make_shared<QueueKey>(std::move(queue_key))});
 }
 
 // librnp writes parser warnings ("wrong key tag …", never key or message content) to file
@@ -153,7 +156,8 @@ Status run(const Config& config) {
   auto tls = SEALMAIL_TRY(net::TlsContextProvider::load(config.tls_cert, config.tls_key));
 
   // Handlers wait on the store and do SRP arithmetic: they run here, not on the I/O threads.
-  boost::asio::thread_pool handler_pool(std::clamp(2 * std::thread::hardware_concurrency(), 4u, 32u));
+  boost::asio::thread_pool handler_pool(
+      std::clamp(2 * std::thread::hardware_concurrency(), 4u, 32u));
   // SMTP sessions block on encryption and on the group commit they share: enough threads that
   // the sessions of a busy MX can all wait in the same commit.
   boost::asio::thread_pool mx_pool(kMxThreads);
@@ -164,11 +168,11 @@ Status run(const Config& config) {
   std::unique_ptr<dns::UnboundResolver> resolver;
   std::unique_ptr<mx::SenderChecker> sender_checker;
   if (has_role(config, "mx")) {
-    auto created = dns::UnboundResolver::create(dns::UnboundOptions{
-        .forwarders = config.dns.forwarders,
-        .trust_anchor_file = config.dns.trust_anchor_file,
-        .transparent_zones = config.dns.transparent_zones,
-        .timeout = config.dns.timeout});
+    auto created = dns::UnboundResolver::create(
+        dns::UnboundOptions{.forwarders = config.dns.forwarders,
+                            .trust_anchor_file = config.dns.trust_anchor_file,
+                            .transparent_zones = config.dns.transparent_zones,
+                            .timeout = config.dns.timeout});
     if (!created.ok()) return make_error(created.error().code, "dns: " + created.error().message);
     resolver = std::move(created).value();
     if (Status psl = dmarc::initialize(); !psl.ok()) {

@@ -187,12 +187,29 @@ struct MessageRecord {
 // A message to store for each of its recipients' accounts, all or none. The body is stored once
 // for all copies; each copy brings its own key packets, summary and metadata (its data_packet
 // is ignored).
+// A message for addresses on other servers, waiting in the outbound queue
+// (docs/formats/outbound-queue.md). `message` is what the server sealed at rest, never the
+// plaintext: the store neither reads nor checks it.
+struct OutboundRecord {
+  std::string id;  // 16 lower-case hex digits
+  AccountId account{0};  // the sender's
+  std::string sender;                   // envelope sender (MAIL FROM)
+  std::vector<std::string> recipients;  // envelope recipients (RCPT TO), 1..kMaxOutboundRecipients
+  std::string message;                  // sealed
+  int64_t created_at_ms = 0;
+  int64_t next_attempt_ms = 0;  // not tried before
+  int64_t attempts = 0;
+  std::string last_error;  // the last attempt's outcome, "" before the first
+};
+
 struct Delivery {
   std::vector<MessageRecord> copies;
   // Per copy: the account's storage limit in bytes (0 = unlimited), checked against the
   // account's use inside the transaction.
   std::vector<int64_t> quota_bytes;
   std::string data_packet;  // one binary SEIPD packet, the message every copy opens
+  // Copies of the same message for other servers, queued in the same transaction.
+  std::vector<OutboundRecord> outbound;
 };
 
 // What Store::prune deleted.

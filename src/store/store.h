@@ -60,8 +60,8 @@ struct Event {
 };
 
 // Limits enforced identically by every backend, so behaviour does not depend on the database.
-inline constexpr size_t kMaxAddressBytes = 320;
-inline constexpr int64_t kLastUsedResolutionMs = 60'000;  // of SessionRecord::last_used_ms  // RFC 5321: 64 local-part + @ + 255 domain
+inline constexpr size_t kMaxAddressBytes = 320;  // RFC 5321: 64 local-part + @ + 255 domain
+inline constexpr int64_t kLastUsedResolutionMs = 60'000;  // of SessionRecord::last_used_ms
 inline constexpr size_t kMaxEventKindBytes = 64;
 inline constexpr size_t kMaxEventPayloadBytes = size_t{1} << 20;  // events carry metadata only
 // Key documents: AccountRecord::account_key, AddressRecord::key_record and key_list.
@@ -88,6 +88,8 @@ inline constexpr size_t kMaxFolderDepth = 8;
 // kMaxIdsPerEvent ids, far below kMaxEventPayloadBytes.
 inline constexpr size_t kMaxBulkIds = 10'000;
 inline constexpr size_t kMaxIdsPerEvent = 10'000;
+// Envelope recipients of one queued outbound message (RFC 5321 §4.5.3.1.8: at least 100).
+inline constexpr size_t kMaxOutboundRecipients = 100;
 // Expired messages one prune() deletes at most.
 inline constexpr size_t kPruneMessages = 10'000;
 //
@@ -202,11 +204,17 @@ class Store {
   // quota_bytes), kNotFound (an account, a user folder or a label is gone), kAlreadyExists (an
   // id collides), kInvalidArgument (bad id, folder id, flags outside kKnownFlags, negative
   // expires_at_ms, empty parts). The delivery's data packet is stored once, shared by its
-  // copies; each copy's size counts it in full against its account. A copy's folder, flags, expires_at_ms and labels are stored. An
-  // error of the call itself (kIo, kUnavailable) means nothing was stored. When this returns, every
-  // ok delivery survives a crash or power cut: callers batch many deliveries into one call so that
-  // they share one fsync (group commit).
+  // copies; each copy's size counts it in full against its account. A copy's folder, flags,
+  // expires_at_ms and labels are stored. The delivery's outbound messages join the outbound
+  // queue in the same transaction (kInvalidArgument: bad id, no or too many recipients, an
+  // empty message). An error of the call itself (kIo, kUnavailable) means nothing was stored.
+  // When this returns, every ok delivery survives a crash or power cut: callers batch many
+  // deliveries into one call so that they share one fsync (group commit).
   virtual Result<std::vector<Status>> deliver(const std::vector<Delivery>& deliveries) = 0;
+  // The outbound queue, oldest first (`limit` at most, skipping `offset`), and one job by id
+  // (kNotFound). Claiming, retrying and removing jobs belong to the delivery workers.
+  virtual Result<std::vector<OutboundRecord>> list_outbound(size_t limit, size_t offset) = 0;
+  virtual Result<OutboundRecord> get_outbound(std::string_view id) = 0;
   // The messages of `folder` (a system or user folder id, or kAllMail), newest first (ties by
   // id, descending), `limit` at most, skipping `offset`; data_packet left empty, labels
   // filled. kNotFound (no such account or user folder), kInvalidArgument (not a folder id).

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <limits>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -64,8 +65,8 @@ class StoreMailboxTest : public StoreUsersFixture {
   void deliver(const std::vector<MessageRecord>& messages) {
     std::vector<Delivery> deliveries;
     for (const MessageRecord& m : messages) {
-      deliveries.push_back(
-          Delivery{.copies = {m}, .quota_bytes = {0}, .data_packet = m.data_packet});
+      deliveries.push_back(Delivery{
+          .copies = {m}, .quota_bytes = {0}, .data_packet = m.data_packet, .outbound = {}});
     }
     auto statuses = store_->deliver(deliveries);
     ASSERT_TRUE(statuses.ok()) << statuses.error().describe();
@@ -608,12 +609,18 @@ TEST_P(StoreMailboxTest, DeliveryStoresFolderFlagsLabelsAndExpiry) {
   MessageRecord bad_expiry = message(alice_, 4);
   bad_expiry.expires_at_ms = -1;
   auto statuses = store_->deliver(
-      {Delivery{
-           .copies = {message(alice_, 5, bobs_folder)}, .quota_bytes = {0}, .data_packet = kBody},
-       Delivery{.copies = {foreign_label}, .quota_bytes = {0}, .data_packet = kBody},
-       Delivery{.copies = {bad_flags}, .quota_bytes = {0}, .data_packet = kBody},
-       Delivery{.copies = {bad_expiry}, .quota_bytes = {0}, .data_packet = kBody},
-       Delivery{.copies = {message(alice_, 6, "all")}, .quota_bytes = {0}, .data_packet = kBody}});
+      {Delivery{.copies = {message(alice_, 5, bobs_folder)},
+                .quota_bytes = {0},
+                .data_packet = kBody,
+                .outbound = {}},
+       Delivery{
+           .copies = {foreign_label}, .quota_bytes = {0}, .data_packet = kBody, .outbound = {}},
+       Delivery{.copies = {bad_flags}, .quota_bytes = {0}, .data_packet = kBody, .outbound = {}},
+       Delivery{.copies = {bad_expiry}, .quota_bytes = {0}, .data_packet = kBody, .outbound = {}},
+       Delivery{.copies = {message(alice_, 6, "all")},
+                .quota_bytes = {0},
+                .data_packet = kBody,
+                .outbound = {}}});
   ASSERT_TRUE(statuses.ok()) << statuses.error().describe();
   EXPECT_EQ((*statuses)[0].error().code, Errc::kNotFound);
   EXPECT_EQ((*statuses)[1].error().code, Errc::kNotFound);
@@ -711,6 +718,102 @@ TEST_P(StoreMailboxTest, TenThousandSummariesAtOnceAndEventsSplitPastTheLimit) {
   EXPECT_EQ(named, static_cast<size_t>(n + 1));
   EXPECT_EQ(store_->storage_used(alice_).value_or(-1), 0);
   EXPECT_EQ(store_->list_labels(alice_)->at(0).counts.total, 0);
+}
+
+// Counts are kept as changes happen (not counted per listing): after a long random mix of
+// every kind of change they still equal what the listings hold.
+TEST_P(StoreMailboxTest, CountsStayEqualToTheListingsThroughEveryKindOfChange) {
+  const std::string work = folder(alice_, "", "Work");
+  const std::string red = label(alice_, "Red");
+  const std::string blue = label(alice_, "Blue");
+  const std::vector<std::string> folders = {std::string(kInbox), std::string(kArchive),
+                                            std::string(kTrash), std::string(kSpam), work};
+  std::mt19937 random(20261125);
+  auto pick = [&](size_t n) { return static_cast<size_t>(random() % n); };
+  int next = 0;
+  auto some_ids = [&] {
+    std::vector<std::string> ids;
+    for (size_t i = 0, n = 1 + pick(6); i < n; ++i) ids.push_back(mid(pick(next + 1)));
+    return ids;
+  };
+  auto check = [&](int step) {
+    SCOPED_TRACE(step);
+    MessageCounts all;
+    for (const std::string& f : folders) {
+      auto listed = store_->list_messages(alice_, f, 1000, 0);
+      ASSERT_TRUE(listed.ok());
+      MessageCounts expected{.total = static_cast<int64_t>(listed->size()), .unread = 0};
+      for (const MessageRecord& m : *listed) expected.unread += (m.flags & kFlagSeen) == 0;
+      EXPECT_EQ(counts_of(alice_, f).total, expected.total) << f;
+      EXPECT_EQ(counts_of(alice_, f).unread, expected.unread) << f;
+      if (f != kTrash && f != kSpam) {
+        all.total += expected.total;
+        all.unread += expected.unread;
+      }
+    }
+    EXPECT_EQ(counts_of(alice_, kAllMail).total, all.total);
+    EXPECT_EQ(counts_of(alice_, kAllMail).unread, all.unread);
+    auto labels = store_->list_labels(alice_);
+    ASSERT_TRUE(labels.ok());
+    for (const LabelRecord& l : *labels) {
+      auto listed = store_->list_messages_by_label(alice_, l.id, 1000, 0);
+      ASSERT_TRUE(listed.ok());
+      int64_t unread = 0;
+      for (const MessageRecord& m : *listed) unread += (m.flags & kFlagSeen) == 0;
+      EXPECT_EQ(l.counts.total, static_cast<int64_t>(listed->size())) << l.name;
+      EXPECT_EQ(l.counts.unread, unread) << l.name;
+    }
+  };
+  std::string green;
+  for (int step = 0; step < 300; ++step) {
+    switch (pick(10)) {
+      case 0:
+      case 1: {
+        MessageRecord m = message(alice_, next++, folders[pick(folders.size())]);
+        m.flags = pick(2) ? kFlagSeen : 0;
+        if (pick(3) == 0) m.labels = {red};
+        deliver({m});
+        break;
+      }
+      case 2:
+        ASSERT_TRUE(store_->move_messages(alice_, some_ids(), folders[pick(folders.size())]).ok());
+        break;
+      case 3:
+        ASSERT_TRUE(store_->set_flags(alice_, some_ids(), kFlagSeen, 0).ok());
+        break;
+      case 4:
+        ASSERT_TRUE(store_->set_flags(alice_, some_ids(), 0, kFlagSeen | kFlagFlagged).ok());
+        break;
+      case 5:
+        ASSERT_TRUE(store_->add_label(alice_, some_ids(), pick(2) ? red : blue).ok());
+        break;
+      case 6:
+        ASSERT_TRUE(store_->remove_label(alice_, some_ids(), pick(2) ? red : blue).ok());
+        break;
+      case 7:
+        ASSERT_TRUE(store_->delete_messages(alice_, some_ids()).ok());
+        break;
+      case 8:
+        if (pick(4) == 0) {
+          ASSERT_TRUE(store_->empty_folder(alice_, pick(2) ? kTrash : kSpam).ok());
+        } else {
+          ASSERT_TRUE(store_->set_expiry(alice_, some_ids(), 5).ok());
+          ASSERT_TRUE(store_->delete_expired(10, 1000).ok());
+        }
+        break;
+      case 9:
+        if (green.empty()) {
+          green = label(alice_, "Green");
+          ASSERT_TRUE(store_->add_label(alice_, some_ids(), green).ok());
+        } else {
+          ASSERT_TRUE(store_->delete_label(alice_, green).ok());
+          green.clear();
+        }
+        break;
+    }
+    if (step % 25 == 24) check(step);
+  }
+  check(300);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, StoreMailboxTest, ::testing::ValuesIn(all_backends()),

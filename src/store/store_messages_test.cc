@@ -77,8 +77,7 @@ TEST_P(StoreMessagesTest, AliasesAreUniqueAmongAddressesAndPointAtAnAddress) {
   user("alice@example.org");
   EXPECT_EQ(store_->add_alias("ALICE@example.org", "alice@example.org").error().code,
             Errc::kAlreadyExists);
-  EXPECT_EQ(store_->add_alias("x@example.org", "ghost@example.org").error().code,
-            Errc::kNotFound);
+  EXPECT_EQ(store_->add_alias("x@example.org", "ghost@example.org").error().code, Errc::kNotFound);
   ASSERT_TRUE(store_->add_alias("x@example.org", "Alice@Example.org").ok());
   EXPECT_EQ(store_->add_alias("X@example.org", "alice@example.org").error().code,
             Errc::kAlreadyExists);
@@ -101,8 +100,9 @@ TEST_P(StoreMessagesTest, AliasesAreUniqueAmongAddressesAndPointAtAnAddress) {
 TEST_P(StoreMessagesTest, DeliveredCopiesAreListedFetchedCountedAndAnnounced) {
   AccountId alice = user("alice@example.org");
   AccountId bob = user("bob@example.org");
-  auto statuses = store_->deliver({delivery_of({copy_for(alice, "alice@example.org", "00000000000000a1"),
-                                                copy_for(bob, "bob@example.org", "00000000000000b1")})});
+  auto statuses =
+      store_->deliver({delivery_of({copy_for(alice, "alice@example.org", "00000000000000a1"),
+                                    copy_for(bob, "bob@example.org", "00000000000000b1")})});
   ASSERT_TRUE(statuses.ok()) << statuses.error().describe();
   ASSERT_EQ(statuses->size(), 1u);
   EXPECT_TRUE((*statuses)[0].ok()) << (*statuses)[0].error().describe();
@@ -139,7 +139,8 @@ TEST_P(StoreMessagesTest, AFullMailboxRefusesTheWholeDeliveryAndOnlyIt) {
   AccountId alice = user("alice@example.org");
   AccountId bob = user("bob@example.org");
   MessageRecord first = copy_for(alice, "alice@example.org", "0000000000000001", 1000);
-  const int64_t quota = static_cast<int64_t>(first.key_packets.size() + 1000 + first.summary.size());
+  const int64_t quota =
+      static_cast<int64_t>(first.key_packets.size() + 1000 + first.summary.size());
   ASSERT_TRUE(store_->deliver({delivery_of({first}, quota)}).ok());
 
   // bob has room, alice does not: neither copy of the second message is stored, and the third
@@ -148,7 +149,8 @@ TEST_P(StoreMessagesTest, AFullMailboxRefusesTheWholeDeliveryAndOnlyIt) {
   batch.push_back(Delivery{.copies = {copy_for(bob, "bob@example.org", "0000000000000002"),
                                       copy_for(alice, "alice@example.org", "0000000000000002")},
                            .quota_bytes = {0, quota},
-                           .data_packet = std::string(100, '\xd1')});
+                           .data_packet = std::string(100, '\xd1'),
+                           .outbound = {}});
   batch.push_back(delivery_of({copy_for(bob, "bob@example.org", "0000000000000003")}));
   auto statuses = store_->deliver(batch);
   ASSERT_TRUE(statuses.ok()) << statuses.error().describe();
@@ -164,14 +166,16 @@ TEST_P(StoreMessagesTest, AFullMailboxRefusesTheWholeDeliveryAndOnlyIt) {
 
 TEST_P(StoreMessagesTest, BadDeliveriesAreRefusedOneByOne) {
   AccountId alice = user("alice@example.org");
-  ASSERT_TRUE(store_->deliver({delivery_of({copy_for(alice, "alice@example.org", "00000000000000aa")})}).ok());
+  ASSERT_TRUE(
+      store_->deliver({delivery_of({copy_for(alice, "alice@example.org", "00000000000000aa")})})
+          .ok());
   MessageRecord bad_id = copy_for(alice, "alice@example.org", "NOT-HEX-16-CHARS");
   MessageRecord empty = copy_for(alice, "alice@example.org", "00000000000000ab");
   empty.data_packet.clear();
-  auto statuses = store_->deliver({delivery_of({bad_id}), delivery_of({empty}),
-                                   delivery_of({copy_for(alice, "alice@example.org", "00000000000000aa")}),
-                                   delivery_of({copy_for(AccountId{999}, "x@example.org", "00000000000000ac")}),
-                                   Delivery{}});
+  auto statuses = store_->deliver(
+      {delivery_of({bad_id}), delivery_of({empty}),
+       delivery_of({copy_for(alice, "alice@example.org", "00000000000000aa")}),
+       delivery_of({copy_for(AccountId{999}, "x@example.org", "00000000000000ac")}), Delivery{}});
   ASSERT_TRUE(statuses.ok()) << statuses.error().describe();
   ASSERT_EQ(statuses->size(), 5u);
   EXPECT_EQ((*statuses)[0].error().code, Errc::kInvalidArgument);
@@ -180,6 +184,45 @@ TEST_P(StoreMessagesTest, BadDeliveriesAreRefusedOneByOne) {
   EXPECT_EQ((*statuses)[3].error().code, Errc::kNotFound);
   EXPECT_EQ((*statuses)[4].error().code, Errc::kInvalidArgument);
   EXPECT_EQ(store_->list_messages(alice, "inbox", 10, 0)->size(), 1u);
+}
+
+TEST_P(StoreMessagesTest, OutboundMessagesAreQueuedWithTheSentCopyOrNotAtAll) {
+  AccountId alice = user("alice@example.org");
+  Delivery sent = delivery_of({copy_for(alice, "alice@example.org", "00000000000000b1")});
+  sent.outbound.push_back(OutboundRecord{.id = "00000000000000c1",
+                                         .account = alice,
+                                         .sender = "alice@example.org",
+                                         .recipients = {"carol@outside.test", "dan@outside.test"},
+                                         .message = bytes("sealed-1"),
+                                         .created_at_ms = 5,
+                                         .next_attempt_ms = 5,
+                                         .attempts = 0,
+                                         .last_error = {}});
+  // A job without recipients spoils its whole delivery: no Sent copy, no job.
+  Delivery bad = delivery_of({copy_for(alice, "alice@example.org", "00000000000000b2")});
+  OutboundRecord no_recipients = sent.outbound.front();
+  no_recipients.id = "00000000000000c2";
+  no_recipients.recipients.clear();
+  bad.outbound.push_back(no_recipients);
+  auto statuses = store_->deliver({sent, bad});
+  ASSERT_TRUE(statuses.ok()) << statuses.error().describe();
+  EXPECT_TRUE((*statuses)[0].ok());
+  EXPECT_EQ((*statuses)[1].error().code, Errc::kInvalidArgument);
+  EXPECT_EQ(code_of(store_->get_message(alice, "00000000000000b2")), Errc::kNotFound);
+
+  auto queued = store_->list_outbound(10, 0);
+  ASSERT_TRUE(queued.ok()) << queued.error().describe();
+  ASSERT_EQ(queued->size(), 1u);
+  const OutboundRecord& job = queued->front();
+  EXPECT_EQ(job.id, "00000000000000c1");
+  EXPECT_EQ(job.account, alice);
+  EXPECT_EQ(job.recipients, (std::vector<std::string>{"carol@outside.test", "dan@outside.test"}));
+  EXPECT_EQ(job.message, bytes("sealed-1"));
+  EXPECT_EQ(job.attempts, 0);
+  EXPECT_EQ(store_->get_outbound("00000000000000c1")->message, bytes("sealed-1"));
+  EXPECT_EQ(code_of(store_->get_outbound("00000000000000c2")), Errc::kNotFound);
+  EXPECT_EQ(code_of(store_->get_outbound("../etc")), Errc::kNotFound);
+  EXPECT_TRUE(store_->list_outbound(10, 1)->empty());
 }
 
 TEST_P(StoreMessagesTest, ListingIsNewestFirstAndPaged) {
@@ -203,7 +246,8 @@ TEST_P(StoreMessagesTest, ConcurrentDeliveriesNeverPassTheQuota) {
   const int64_t one = static_cast<int64_t>(probe.key_packets.size() + 1000 + probe.summary.size());
   std::atomic<int> stored{0};
   race([&](Store& store, int i) {
-    MessageRecord m = copy_for(alice, "alice@example.org", "00000000000000f" + std::to_string(i), 1000);
+    MessageRecord m =
+        copy_for(alice, "alice@example.org", "00000000000000f" + std::to_string(i), 1000);
     auto statuses = store.deliver({delivery_of({m}, 3 * one)});
     if (statuses.ok() && (*statuses)[0].ok()) ++stored;
   });

@@ -72,7 +72,9 @@ class Server {
                                 .config = config_,
                                 .now_ms = unix_time_ms,
                                 .srp = auth::SrpParams{},
-                                .unknown_user_secret = std::string(32, 's')});
+                                .unknown_user_secret = std::string(32, 's'),
+                                .events = nullptr,
+                                .queue_key = nullptr});
     auto router = std::make_shared<http::Router>();
     http::register_health(*router);
     server::api::register_api(*router, context);

@@ -8,15 +8,17 @@ import subprocess
 import tempfile
 import unittest
 
-from harness import SealmailServer
+from harness import SEALMAIL, SealmailServer
 from mail import MailClient
+from peers.gpg import Gpg
 
 CANARY = "SendCanary4f2a9c"
 
 
 class SendTest(unittest.TestCase):
     def setUp(self):
-        self.server = SealmailServer(self).start()
+        self.server = SealmailServer(
+            self, config_overrides={("plans.default", "max_message"): '"8 MiB"'}).start()
         self.mail = MailClient(self, self.server)
         for address in ("alice@example.test", "bob@example.test", "carol@example.test"):
             self.mail.create(address)
@@ -28,7 +30,8 @@ class SendTest(unittest.TestCase):
 
     def test_alice_sends_bob_and_carol_an_attachment(self):
         attachment = pathlib.Path(tempfile.mkdtemp(prefix="sealmail-attach-")) / f"{CANARY}.bin"
-        data = bytes(range(256)) * 2048  # 512 KiB, every byte value
+        # 5 MiB, every byte value, with the canary in it.
+        data = (f"{CANARY} in the attachment\n".encode() + bytes(range(256))) * 18725
         attachment.write_bytes(data)
         sent = json.loads(self.send("--to", "bob@example.test", "--bcc", "carol@example.test",
                                     "--subject", f"Plans {CANARY}", "--attach", str(attachment),
@@ -64,6 +67,9 @@ class SendTest(unittest.TestCase):
         self.assertGreater(count("SELECT length(data_packet) FROM bodies"), len(data))
 
         # Nothing readable on the server's side.
+        self.assert_no_canary_on_the_server()
+
+    def assert_no_canary_on_the_server(self):
         needles = [CANARY.encode()] + [base64.b64encode(pad + CANARY.encode())[4:-4]
                                        for pad in (b"", b"x", b"xy")]
         for path in self.server.dir.rglob("*"):
@@ -72,10 +78,72 @@ class SendTest(unittest.TestCase):
                 for needle in needles:
                     self.assertNotIn(needle, content, path)
 
+    def test_outside_recipients_get_pgp_mime_with_a_pinned_key_else_signed_cleartext(self):
+        gpg = Gpg(self)
+        carol_key = gpg.generate("carol@outside.test")
+        self.mail.run("contacts", "add", "carol@outside.test", "--key", str(carol_key))
+        sent = json.loads(self.send("--to", "bob@example.test", "--to", "carol@outside.test",
+                                    "--cc", "dave@outside.test", "--subject", f"Hello {CANARY}",
+                                    "--json", body=f"Dear all, {CANARY} here.\n").stdout)
+        self.assertEqual(sent["end_to_end"], ["bob@example.test"])
+        queued = {tuple(q["recipients"]): q for q in sent["queued"]}
+        self.assertEqual(queued[("carol@outside.test",)]["encryption"], "pgp")
+        self.assertEqual(queued[("dave@outside.test",)]["encryption"], "none")
+
+        listed = json.loads(self.mail.run("queue", "list", "--json").stdout)
+        self.assertEqual(sorted(j["id"] for j in listed), sorted(q["id"] for q in sent["queued"]))
+        for job in listed:
+            self.assertEqual(job["sender"], "alice@example.test")
+
+        # carol's copy: PGP/MIME that gpg decrypts, with alice's signature good.
+        gpg.import_key(self.mail.run("keys", "export", "alice@example.test").stdout)
+        for_carol = subprocess.run(
+            [SEALMAIL, "queue", "show", queued[("carol@outside.test",)]["id"]],
+            capture_output=True, env=self.mail.env, timeout=60, check=True).stdout
+        self.assertIn(b"multipart/encrypted", for_carol)
+        self.assertNotIn(CANARY.encode(), for_carol)
+        plain, status = gpg.decrypt(for_carol)
+        self.assertIn(f"Dear all, {CANARY} here.".encode(), plain)
+        self.assertIn(f"Hello {CANARY}".encode(), plain)  # the real subject, protected inside
+        self.assertIn("[GNUPG:] GOODSIG", status)
+        self.assertIn("[GNUPG:] DECRYPTION_OKAY", status)
+
+        # dave's copy: readable, signed, offering alice's key by Autocrypt.
+        for_dave = subprocess.run(
+            [SEALMAIL, "queue", "show", queued[("dave@outside.test",)]["id"]],
+            capture_output=True, env=self.mail.env, timeout=60, check=True).stdout
+        self.assertIn(f"Dear all, {CANARY} here.".encode(), for_dave)
+        self.assertIn(b"multipart/signed", for_dave)
+        self.assertIn(b"Autocrypt: addr=alice@example.test", for_dave)
+
+        # alice's Sent copy names everyone; bob got his copy end to end.
+        self.assertEqual([m["id"] for m in self.mail.list("alice@example.test", folder="sent")],
+                         [sent["sent_id"]])
+        self.assertEqual(len(self.mail.list("bob@example.test")), 1)
+
+        # Queued mail is sealed: nothing readable on the server's disk.
+        self.server.terminate()
+        self.assert_no_canary_on_the_server()
+
+    def test_a_contact_that_must_be_encrypted_and_has_no_key_stops_the_message(self):
+        self.mail.run("contacts", "add", "erin@outside.test", "--encrypt", "always")
+        refused = self.send("--to", "bob@example.test", "--to", "erin@outside.test", body="x\n",
+                            check=False)
+        self.assertNotEqual(refused.returncode, 0)
+        self.assertIn("has no key", refused.stderr)
+        self.assertEqual(self.mail.list("bob@example.test"), [])
+        self.assertEqual(json.loads(self.mail.run("queue", "list", "--json").stdout), [])
+
+    def test_a_message_over_the_plans_limit_is_refused(self):
+        attachment = pathlib.Path(tempfile.mkdtemp(prefix="sealmail-attach-")) / "big.bin"
+        attachment.write_bytes(bytes(range(256)) * 4096 * 7)  # 7 MiB: 9.3 MiB in base64
+        refused = self.send("--to", "bob@example.test", "--attach", str(attachment), body="x\n",
+                            check=False)
+        self.assertNotEqual(refused.returncode, 0)
+        self.assertIn("up to 8 MiB", refused.stderr)
+        self.assertEqual(self.mail.list("bob@example.test"), [])
+
     def test_refusals(self):
-        outside = self.send("--to", "dave@outside.test", "--subject", "x", body="x\n", check=False)
-        self.assertNotEqual(outside.returncode, 0)
-        self.assertIn("not on this server", outside.stderr)
         unknown = self.send("--to", "nobody@example.test", body="x\n", check=False)
         self.assertNotEqual(unknown.returncode, 0)
         foreign = self.send("--from", "bob@example.test", "--to", "bob@example.test", body="x\n",

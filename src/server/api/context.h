@@ -10,10 +10,12 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "auth/srp.h"
 #include "base/config.h"
+#include "server/outbound/queue_key.h"
 #include "store/store.h"
 
 namespace sealmail::server {
@@ -33,6 +35,9 @@ struct ApiContext {
   // Wakes long polls of GET /api/v1/events; writers of events notify it. Without one, the
   // events endpoint answers at once (no wait).
   EventNotifier* events = nullptr;
+  // Seals messages for other servers before they join the outbound queue. Without one, such
+  // messages are refused (503).
+  std::shared_ptr<const QueueKey> queue_key;
 };
 
 }  // namespace sealmail::server::api

@@ -7,12 +7,13 @@
 #include <charconv>
 #include <optional>
 
+#include "base/ascii.h"
 #include "base/base64.h"
 #include "base/log.h"
 #include "base/random.h"
-#include "server/api/json_body.h"
 #include "server/api/guard.h"
 #include "server/api/handlers.h"
+#include "server/api/json_body.h"
 #include "server/event_notifier.h"
 #include "store/store.h"
 
@@ -21,7 +22,83 @@ namespace {
 
 constexpr size_t kDefaultPage = 50;
 constexpr size_t kMaxPage = 1000;
-constexpr size_t kMaxCopies = 100;  // recipients of one message on this server
+constexpr size_t kMaxCopies = 100;           // recipients of one message on this server
+constexpr size_t kMaxKeyPackets = 8 * 1024;  // one recipient's key packets (RSA-4096: ~520 B)
+constexpr size_t kMaxSummary = 256 * 1024;
+
+// The largest message any plan may send.
+size_t largest_message(const Config& config) {
+  uint64_t largest = 0;
+  for (const PlanConfig& plan : config.plans) largest = std::max(largest, plan.max_message_bytes);
+  return static_cast<size_t>(largest);
+}
+
+// The largest body POST /api/v1/messages takes: the data packet and two messages for other
+// servers (PGP/MIME and cleartext), each in base64, and room for the summary, every recipient's
+// key packets (also in base64) and the JSON around them.
+size_t max_send_body(const Config& config) {
+  return 3 * ((largest_message(config) + 2) / 3 * 4) +
+         (kMaxSummary + 2 * kMaxCopies * kMaxKeyPackets) / 3 * 4 + (1 << 20);
+}
+
+constexpr size_t kMaxOutboundMessages = 20;  // per send: one per Bcc recipient outside, at most
+
+// The "outbound" items of a send: messages for addresses on other servers, each sealed for
+// the queue. A recipient on a domain hosted here is refused: it would have a key here and a
+// copy, so it is not an address here (422).
+Step<std::vector<store::OutboundRecord>> outbound_from(ApiContext& ctx, const Json& body,
+                                                       store::AccountId account,
+                                                       const std::string& sender,
+                                                       uint64_t max_message) {
+  std::vector<store::OutboundRecord> jobs;
+  auto items = body.find("outbound");
+  if (items == body.end()) return jobs;
+  if (!items->is_array() || items->size() > kMaxOutboundMessages) {
+    return bad_request("outbound: an array of at most 20 messages");
+  }
+  if (!items->empty() && ctx.queue_key == nullptr) {
+    return http::Response::error(503, "no_outbound_queue", "this server sends no mail out");
+  }
+  const int64_t now = ctx.now_ms();
+  for (const Json& item : *items) {
+    if (!item.is_object()) return bad_request("outbound: each one an object");
+    store::OutboundRecord job;
+    job.id = random_token_hex(8);
+    job.account = account;
+    job.sender = sender;
+    job.created_at_ms = job.next_attempt_ms = now;
+    auto recipients = item.find("recipients");
+    if (recipients == item.end() || !recipients->is_array() || recipients->empty() ||
+        recipients->size() > store::kMaxOutboundRecipients) {
+      return bad_request("outbound: recipients, an array of 1 to 100 addresses");
+    }
+    for (const Json& r : *recipients) {
+      if (!r.is_string() || r.get_ref<const std::string&>().size() > store::kMaxAddressBytes) {
+        return bad_request("outbound: recipients are addresses");
+      }
+      std::string address = ascii_lowercase(r.get<std::string>());
+      const size_t at = address.rfind('@');
+      if (at == 0 || at == std::string::npos || at + 1 == address.size() ||
+          address.find_first_of(" <>,;\"\r\n\t") != std::string::npos) {
+        return bad_request("outbound: " + address + " is not an address");
+      }
+      if (ctx.store.find_domain(address.substr(at + 1)).ok()) {
+        return http::Response::error(422, "unknown_recipient", "no address " + address + " here");
+      }
+      job.recipients.push_back(std::move(address));
+    }
+    std::string message = SEALMAIL_API_TRY(bytes_field(item, "message", max_send_body(ctx.config)));
+    if (message.size() > max_message) {
+      return http::Response::error(
+          413, "message_too_large",
+          fmt::format("your plan sends messages of up to {} MiB", max_message >> 20));
+    }
+    if (message.empty()) return bad_request("outbound: message is empty");
+    job.message = ctx.queue_key->seal(job.id, message);
+    jobs.push_back(std::move(job));
+  }
+  return jobs;
+}
 
 // A non-negative integer query parameter no larger than `max`; `fallback` when absent.
 std::optional<size_t> count_param(const http::Request& request, std::string_view name,
@@ -78,8 +155,8 @@ http::Response list(ApiContext& ctx, const http::Request& request) {
   if (label) {
     if (!is_hex_id(*label)) return bad_request("a label id is 16 lower-case hex digits");
     counts = SEALMAIL_API_TRY(label_counts(ctx, request, session.account, *label));
-    messages = SEALMAIL_API_TRY(lift(
-        ctx.store.list_messages_by_label(session.account, *label, *limit, *offset), request));
+    messages = SEALMAIL_API_TRY(
+        lift(ctx.store.list_messages_by_label(session.account, *label, *limit, *offset), request));
   } else {
     std::string folder(folder_param.value_or("inbox"));
     messages = SEALMAIL_API_TRY(
@@ -106,8 +183,8 @@ http::Response summaries(ApiContext& ctx, const http::Request& request) {
 // GET /api/v1/messages/{id} — the metadata plus key packets and data packet.
 http::Response get(ApiContext& ctx, const http::Request& request) {
   auto session = SEALMAIL_API_TRY(authenticate(ctx, request, {"full"}));
-  auto message = SEALMAIL_API_TRY(
-      lift(ctx.store.get_message(session.account, request.param("id")), request));
+  auto message =
+      SEALMAIL_API_TRY(lift(ctx.store.get_message(session.account, request.param("id")), request));
   Json out = metadata(message);
   out["key_packets"] = base64_encode(message.key_packets);
   out["data_packet"] = base64_encode(message.data_packet);
@@ -121,17 +198,21 @@ int64_t storage_limit(const Config& config, std::string_view plan_name) {
 // One copy of a sent message for `account`, with its own key packets.
 Step<store::MessageRecord> copy_from(const Json& item, const std::string& summary_data_packet) {
   store::MessageRecord copy;
-  copy.key_packets = SEALMAIL_API_TRY(bytes_field(item, "key_packets", 64 * 1024));
-  std::string summary_keys = SEALMAIL_API_TRY(bytes_field(item, "summary_key_packets", 64 * 1024));
+  copy.key_packets = SEALMAIL_API_TRY(bytes_field(item, "key_packets", kMaxKeyPackets));
+  std::string summary_keys =
+      SEALMAIL_API_TRY(bytes_field(item, "summary_key_packets", kMaxKeyPackets));
   copy.summary = summary_keys + summary_data_packet;
   return copy;
 }
 
-// POST /api/v1/messages — send to addresses of this server. The client has encrypted (and
-// signed) the message once, to every recipient's address key and its own: one data packet,
-// and per recipient the key packets that open it. Each recipient gets a copy in its Inbox;
-// the sender keeps one in Sent (its own id, so that a message to oneself keeps both).
-// All copies are stored in one transaction or none (409-free: ids are fresh).
+// POST /api/v1/messages — send. The client has encrypted (and signed) the message once, to
+// every recipient's address key here and its own: one data packet, and per recipient the key
+// packets that open it. Each recipient here gets a copy in its Inbox; the sender keeps one in
+// Sent (its own id, so that a message to oneself keeps both). Messages for other servers
+// ("outbound": the client's PGP/MIME or signed cleartext) are sealed and queued.
+// All copies are stored in one transaction or none (409-free: ids are fresh). The body may be
+// as large as the largest plan's max_message (in base64); the sender's session is checked
+// before it is read (admit_send), the sender's own plan once it is.
 http::Response send(ApiContext& ctx, const http::Request& request) {
   auto session = SEALMAIL_API_TRY(authenticate(ctx, request, {"full"}));
   Json body = SEALMAIL_API_TRY(json_object(request));
@@ -140,15 +221,24 @@ http::Response send(ApiContext& ctx, const http::Request& request) {
   if (!sender.ok() || sender->account != session.account) {
     return http::Response::error(403, "not_your_address", "you cannot send from " + from);
   }
-  const size_t max_bytes = ctx.config.api.max_body_bytes;
-  std::string data_packet = SEALMAIL_API_TRY(bytes_field(body, "data_packet", max_bytes));
+  auto own = SEALMAIL_API_TRY(lift(ctx.store.get_account(session.account), request));
+  const uint64_t max_message = plan_or_default(ctx.config, own.plan).max_message_bytes;
+  std::string data_packet =
+      SEALMAIL_API_TRY(bytes_field(body, "data_packet", max_send_body(ctx.config)));
+  if (data_packet.size() > max_message) {
+    return http::Response::error(
+        413, "message_too_large",
+        fmt::format("your plan sends messages of up to {} MiB", max_message >> 20));
+  }
   std::string summary_data =
-      SEALMAIL_API_TRY(bytes_field(body, "summary_data_packet", 256 * 1024));
+      SEALMAIL_API_TRY(bytes_field(body, "summary_data_packet", kMaxSummary));
   auto copies = body.find("copies");
   if (copies == body.end() || !copies->is_array() || copies->size() > kMaxCopies) {
     return bad_request("copies: an array of at most 100 recipients");
   }
   Json sent_item = SEALMAIL_API_TRY(object_field(body, "sent"));
+  std::vector<store::OutboundRecord> outbound =
+      SEALMAIL_API_TRY(outbound_from(ctx, body, session.account, sender->address, max_message));
 
   const std::string id = random_token_hex(8);
   const int64_t now = ctx.now_ms();
@@ -180,7 +270,6 @@ http::Response send(ApiContext& ctx, const http::Request& request) {
     delivery.copies.push_back(std::move(copy));
     delivery.quota_bytes.push_back(storage_limit(ctx.config, account.plan));
   }
-  auto own = SEALMAIL_API_TRY(lift(ctx.store.get_account(session.account), request));
   store::MessageRecord sent = SEALMAIL_API_TRY(copy_from(sent_item, summary_data));
   sent.account = session.account;
   sent.id = random_token_hex(8);
@@ -189,6 +278,7 @@ http::Response send(ApiContext& ctx, const http::Request& request) {
   sent.received_at_ms = now;
   delivery.copies.push_back(std::move(sent));
   delivery.quota_bytes.push_back(storage_limit(ctx.config, own.plan));
+  delivery.outbound = std::move(outbound);
 
   auto statuses = SEALMAIL_API_TRY(lift(ctx.store.deliver({delivery}), request));
   if (!statuses[0].ok()) {
@@ -201,16 +291,28 @@ http::Response send(ApiContext& ctx, const http::Request& request) {
   if (ctx.events != nullptr) {
     for (const store::MessageRecord& copy : delivery.copies) ctx.events->notify(copy.account);
   }
-  spdlog::info("api: message {} sent by account {} to {} account(s) here", id,
-               session.account.value, delivery.copies.size() - 1);
-  return http::Response::json(201, {{"id", id}, {"sent_id", delivery.copies.back().id}});
+  Json queued = Json::array();
+  for (const store::OutboundRecord& job : delivery.outbound) queued.push_back(job.id);
+  spdlog::info(
+      "api: message {} sent by account {} to {} account(s) here, {} queued for other "
+      "servers",
+      id, session.account.value, delivery.copies.size() - 1, queued.size());
+  return http::Response::json(
+      201, {{"id", id}, {"sent_id", delivery.copies.back().id}, {"queued", queued}});
 }
 
 }  // namespace
 
 void register_messages(http::Router& router, std::shared_ptr<ApiContext> ctx) {
   router.add("GET", "/api/v1/messages", [ctx](const http::Request& r) { return list(*ctx, r); });
-  router.add("POST", "/api/v1/messages", [ctx](const http::Request& r) { return send(*ctx, r); });
+  router.add(
+      "POST", "/api/v1/messages", [ctx](const http::Request& r) { return send(*ctx, r); },
+      http::LargeBody{.max_body_bytes = max_send_body(ctx->config),
+                      .admit = [ctx](const http::Request& r) -> std::optional<http::Response> {
+                        auto session = authenticate(*ctx, r, {"full"});
+                        if (session.index() == 1) return std::get<1>(std::move(session));
+                        return std::nullopt;
+                      }});
   router.add("POST", "/api/v1/messages/summaries",
              [ctx](const http::Request& r) { return summaries(*ctx, r); });
   router.add("GET", "/api/v1/messages/{id}",

@@ -281,10 +281,9 @@ Result<std::vector<FolderRecord>> SqliteStore::list_folders(AccountId account) {
     SEALMAIL_RETURN_IF_ERROR(require_account(db, account));
     std::unordered_map<std::string, MessageCounts> counts;
     {
-      // One pass over messages_by_folder, which carries flags: no table rows are read.
-      Statement count =
-          SEALMAIL_TRY(db.prepare("SELECT folder, count(*), sum((flags & 1) = 0) FROM messages "
-                                  "WHERE account_id = ?1 GROUP BY folder"));
+      // Kept by triggers (0006_counts.sql): one row per folder, not one per message.
+      Statement count = SEALMAIL_TRY(db.prepare(
+          "SELECT folder, total, unread FROM folder_counts WHERE account_id = ?1"));
       count.bind(1, account.value);
       while (SEALMAIL_TRY(count.step())) {
         counts[count.column_text(0)] =
@@ -435,9 +434,7 @@ Result<std::vector<LabelRecord>> SqliteStore::list_labels(AccountId account) {
     std::unordered_map<std::string, MessageCounts> counts;
     {
       Statement count = SEALMAIL_TRY(db.prepare(
-          "SELECT l.label_id, count(*), sum((m.flags & 1) = 0) FROM message_labels AS l "
-          "JOIN messages AS m ON m.account_id = l.account_id AND m.message_id = l.message_id "
-          "WHERE l.account_id = ?1 GROUP BY l.label_id"));
+          "SELECT label_id, total, unread FROM label_counts WHERE account_id = ?1"));
       count.bind(1, account.value);
       while (SEALMAIL_TRY(count.step())) {
         counts[count.column_text(0)] =

@@ -147,6 +147,9 @@ Status insert_delivery(Connection& db, const Delivery& delivery, int64_t now) {
     stored = insert_copy(db, copy, body_id, stored_size(copy, delivery.data_packet.size()),
                          delivery.quota_bytes[i], now);
   }
+  for (size_t i = 0; i < delivery.outbound.size() && stored.ok(); ++i) {
+    stored = insert_outbound(db, delivery.outbound[i]);
+  }
   if (!stored.ok()) {
     SEALMAIL_RETURN_IF_ERROR(db.exec("ROLLBACK TO delivery"));
     SEALMAIL_RETURN_IF_ERROR(db.exec("RELEASE delivery"));
@@ -363,12 +366,13 @@ Result<MessageCounts> SqliteStore::count_messages(AccountId account, std::string
     Transaction txn = SEALMAIL_TRY(Transaction::begin(db, Transaction::Kind::kRead));
     SEALMAIL_RETURN_IF_ERROR(require_account(db, account));
     if (folder != kAllMail) SEALMAIL_RETURN_IF_ERROR(require_folder(db, account, folder));
-    // Both read messages_by_folder only: it carries flags.
+    // Kept by triggers (0006_counts.sql): a row per folder, not one per message.
     Statement count = SEALMAIL_TRY(db.prepare(
-        folder == kAllMail ? "SELECT count(*), coalesce(sum((flags & 1) = 0), 0) FROM messages "
+        folder == kAllMail ? "SELECT coalesce(sum(total), 0), coalesce(sum(unread), 0) "
+                             "FROM folder_counts "
                              "WHERE account_id = ?1 AND folder NOT IN ('trash', 'spam')"
-                           : "SELECT count(*), coalesce(sum((flags & 1) = 0), 0) FROM messages "
-                             "WHERE account_id = ?1 AND folder = ?2"));
+                           : "SELECT coalesce(sum(total), 0), coalesce(sum(unread), 0) "
+                             "FROM folder_counts WHERE account_id = ?1 AND folder = ?2"));
     count.bind(1, account.value);
     if (folder != kAllMail) count.bind_text(2, folder);
     SEALMAIL_CHECK(SEALMAIL_TRY(count.step()));  // an aggregate always returns a row

@@ -84,6 +84,8 @@ class SqliteStore final : public Store {
                                                             std::string_view label, size_t limit,
                                                             size_t offset) override;
   Result<MessageCounts> count_messages(AccountId account, std::string_view folder) override;
+  Result<std::vector<OutboundRecord>> list_outbound(size_t limit, size_t offset) override;
+  Result<OutboundRecord> get_outbound(std::string_view id) override;
   Result<std::vector<MessageRecord>> get_summaries(AccountId account,
                                                    const std::vector<std::string>& ids) override;
 

@@ -37,6 +37,9 @@ Status require_folder(Connection& db, AccountId account, std::string_view folder
 // parameter however many ids (sqlite_mailbox.cc).
 std::string json_array(const std::vector<std::string>& ids);
 
+// Queues one outbound message inside the caller's write transaction (sqlite_outbound.cc).
+// kInvalidArgument (bad id, no or too many recipients, empty message), kAlreadyExists.
+Status insert_outbound(Connection& db, const OutboundRecord& job);
 // Store::delete_expired inside the caller's write transaction (sqlite_mailbox.cc).
 Result<int64_t> delete_expired_in(Connection& db, int64_t now_ms, size_t limit);
 

@@ -33,7 +33,8 @@ ApiServer::ApiServer(const std::filesystem::path& store_dir, Config config,
       .now_ms = [clock] { return clock->load(); },
       .srp = auth::SrpParams{},
       .unknown_user_secret = secret.value_or(""),
-      .events = events_.get()});
+      .events = events_.get(),
+      .queue_key = std::make_shared<QueueKey>(QueueKey::random())});
   http::register_health(router_);
   register_api(router_, context_);
 }
