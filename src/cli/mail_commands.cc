@@ -15,6 +15,8 @@
 
 #include "base/ascii.h"
 #include "base/base64.h"
+#include "base/clock.h"
+#include "base/duration.h"
 #include "cli/commands.h"
 #include "cli/logged_in.h"
 #include "cli/secret_input.h"
@@ -36,6 +38,8 @@ struct SendOptions {
   std::string from;
   std::vector<std::string> to, cc, bcc, attach;
   std::string subject;
+  std::string expires;         // a duration: "7d", "12h"
+  std::string reply, forward;  // message ids
   bool json = false;
 };
 
@@ -236,6 +240,39 @@ Result<std::string> read_file(const std::filesystem::path& file) {
   return bytes.str();
 }
 
+// "Re: " or "Fwd: " before `subject` unless it is there already (any case).
+std::string prefixed(std::string_view prefix, const std::string& subject) {
+  if (ascii_lowercase(subject.substr(0, prefix.size())) == ascii_lowercase(prefix)) return subject;
+  return std::string(prefix) + subject;
+}
+
+// --reply ID / --forward ID: the thread's In-Reply-To and References, the subject, and for a
+// reply the recipient; a forward carries the original as a message/rfc822 attachment.
+Status answer(client::Mailbox& mailbox, const SendOptions& o, client::Outgoing& message) {
+  if (o.reply.empty() && o.forward.empty()) return ok_status();
+  if (!o.reply.empty() && !o.forward.empty()) {
+    return make_error(Errc::kInvalidArgument, "--reply and --forward exclude each other");
+  }
+  const bool reply = !o.reply.empty();
+  client::OpenedMessage original = SEALMAIL_TRY(mailbox.read(reply ? o.reply : o.forward));
+  const mime::Summary& s = original.listing.summary;
+  message.references = s.references;
+  if (!s.message_id.empty()) message.references.push_back(s.message_id);
+  if (reply) {
+    message.in_reply_to = s.message_id;
+    if (message.subject.empty()) message.subject = prefixed("Re: ", s.subject);
+    if (message.to.empty() && message.cc.empty() && message.bcc.empty() && !s.from.empty()) {
+      message.to.push_back(s.from.front().addr);
+    }
+  } else {
+    if (message.subject.empty()) message.subject = prefixed("Fwd: ", s.subject);
+    message.attachments.push_back(mime::AttachmentData{.filename = "forwarded.eml",
+                                                       .content_type = "message/rfc822",
+                                                       .data = std::string(original.raw.reveal())});
+  }
+  return ok_status();
+}
+
 Status send_command(const SendOptions& o) {
   Account account = SEALMAIL_TRY(logged_in_as(o.address));
   SecretReader reader;
@@ -257,6 +294,14 @@ Status send_command(const SendOptions& o) {
                                                        .content_type = content_type_of(path),
                                                        .data = SEALMAIL_TRY(read_file(path))});
   }
+  if (!o.expires.empty()) {
+    auto after = parse_duration(o.expires);
+    if (!after.ok() || after->count() <= 0) {
+      return make_error(Errc::kInvalidArgument, "--expires takes a duration such as 7d or 12h");
+    }
+    message.expires_at_ms = unix_time_ms() + after->count();
+  }
+  SEALMAIL_RETURN_IF_ERROR(answer(mailbox, o, message));
   client::Contacts contacts(SEALMAIL_TRY(client::client_home()));
   client::SentMessage sent = SEALMAIL_TRY(client::send(mailbox, contacts, message));
   if (o.json) {
@@ -638,6 +683,12 @@ void add_mail_commands(CLI::App& app, int& exit_code) {
   send->add_option("--bcc", s->bcc, "A hidden recipient (repeat for more)");
   send->add_option("--subject", s->subject, "The subject");
   send->add_option("--attach", s->attach, "Attach this file (repeat for more)");
+  send->add_option("--expires", s->expires,
+                   "Self-destruct after this long (7d, 12h): every copy on this server, Sent "
+                   "included, is deleted for good then");
+  send->add_option("--reply", s->reply,
+                   "Answer this message: its sender by default, Re: subject, same thread");
+  send->add_option("--forward", s->forward, "Forward this message as an attachment");
   send->add_flag("--json", s->json, "JSON: the ids of the message");
   send->callback([&exit_code, s] { run(exit_code, [s] { return send_command(*s); }); });
 

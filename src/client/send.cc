@@ -170,6 +170,7 @@ Result<SentMessage> send(Mailbox& mailbox, const Contacts& contacts, const Outgo
       {"sent",
        {{"key_packets", base64_encode(packets_for(body, sender->public_key))},
         {"summary_key_packets", base64_encode(packets_for(summary_message, sender->public_key))}}}};
+  if (message.expires_at_ms > 0) request["expires_ms"] = message.expires_at_ms;
   Json reply = SEALMAIL_TRY(mailbox.api().call("POST", "/api/v1/messages", request));
   SentMessage sent;
   sent.id = reply.value("id", "");

@@ -38,6 +38,7 @@ struct Outgoing {
   std::vector<mime::AttachmentData> attachments;
   std::string in_reply_to;              // without <>
   std::vector<std::string> references;  // without <>
+  int64_t expires_at_ms = 0;  // 0 = never; else every copy on this server self-destructs then
 };
 
 // One message handed to the outbound queue.
@@ -48,9 +49,9 @@ struct QueuedMessage {
 };
 
 struct SentMessage {
-  std::string id;       // the recipients' copies
-  std::string sent_id;  // the sender's copy in Sent
-  std::string message_id;  // the Message-ID header, without <>
+  std::string id;                     // the recipients' copies
+  std::string sent_id;                // the sender's copy in Sent
+  std::string message_id;             // the Message-ID header, without <>
   std::vector<std::string> internal;  // recipients reached end-to-end encrypted
   std::vector<QueuedMessage> queued;  // for recipients on other servers
 };

@@ -168,7 +168,10 @@ GPtr<GMimeObject> attachment_part(const AttachmentData& a) {
   auto wrapper =
       adopt(g_mime_data_wrapper_new_with_stream(stream.get(), GMIME_CONTENT_ENCODING_DEFAULT));
   g_mime_part_set_content(part, wrapper.get());
-  g_mime_part_set_content_encoding(part, GMIME_CONTENT_ENCODING_BASE64);
+  // RFC 2046 §5.2.1: a message/rfc822 body is never base64; a forwarded message goes as is.
+  const bool message = type == "message" && subtype == "rfc822";
+  g_mime_part_set_content_encoding(
+      part, message ? GMIME_CONTENT_ENCODING_8BIT : GMIME_CONTENT_ENCODING_BASE64);
   g_mime_object_set_disposition(GMIME_OBJECT(part), "attachment");
   if (!a.filename.empty() && !has_line_break(a.filename))
     g_mime_part_set_filename(part, a.filename.c_str());

@@ -6,6 +6,7 @@ import json
 import pathlib
 import subprocess
 import tempfile
+import time
 import unittest
 
 from harness import SEALMAIL, SealmailServer
@@ -142,6 +143,36 @@ class SendTest(unittest.TestCase):
         self.assertNotEqual(refused.returncode, 0)
         self.assertIn("up to 8 MiB", refused.stderr)
         self.assertEqual(self.mail.list("bob@example.test"), [])
+
+    def test_a_reply_keeps_the_thread_and_an_expiring_message_says_when(self):
+        first = json.loads(self.send("--to", "bob@example.test", "--subject", "Lunch?",
+                                     "--expires", "2h", "--json", body="Noon?\n").stdout)
+        listed = self.mail.list("bob@example.test")
+        now_ms = time.time() * 1000
+        for copy in listed + self.mail.list("alice@example.test", folder="sent"):
+            self.assertGreater(copy["expires_ms"], now_ms + 1.9 * 3600 * 1000)
+            self.assertLess(copy["expires_ms"], now_ms + 2.1 * 3600 * 1000)
+
+        self.mail.run("send", "--address", "bob@example.test", "--reply", first["id"],
+                      stdin=self.mail.passwords["bob@example.test"] + "\nYes.\n")
+        replies = self.mail.list("alice@example.test")
+        self.assertEqual([m["subject"] for m in replies], ["Re: Lunch?"])
+        raw = self.mail.read_one("alice@example.test", replies[0]["id"])["raw"]
+        self.assertIn(f"In-Reply-To: <{first['message_id']}>".encode(), raw)
+        self.assertIn(f"References: <{first['message_id']}>".encode(), raw)
+
+        self.mail.run("send", "--address", "bob@example.test", "--forward", first["id"],
+                      "--to", "carol@example.test",
+                      stdin=self.mail.passwords["bob@example.test"] + "\nSee below.\n")
+        forwarded = self.mail.list("carol@example.test")
+        self.assertEqual([m["subject"] for m in forwarded], ["Fwd: Lunch?"])
+        raw = self.mail.read_one("carol@example.test", forwarded[0]["id"])["raw"]
+        self.assertIn(b"message/rfc822", raw)
+        self.assertIn(b"Noon?", raw)
+
+        bad = self.send("--to", "bob@example.test", "--expires", "soon", body="x\n", check=False)
+        self.assertNotEqual(bad.returncode, 0)
+        self.assertIn("--expires", bad.stderr)
 
     def test_refusals(self):
         unknown = self.send("--to", "nobody@example.test", body="x\n", check=False)

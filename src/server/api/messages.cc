@@ -239,6 +239,15 @@ http::Response send(ApiContext& ctx, const http::Request& request) {
   Json sent_item = SEALMAIL_API_TRY(object_field(body, "sent"));
   std::vector<store::OutboundRecord> outbound =
       SEALMAIL_API_TRY(outbound_from(ctx, body, session.account, sender->address, max_message));
+  // Self-destruct (Proton's expiring messages): every copy here, the Sent copy too, is deleted
+  // for good at that time. Copies sent to other servers are out of reach.
+  int64_t expires_ms = 0;
+  if (auto e = body.find("expires_ms"); e != body.end()) {
+    if (!e->is_number_integer() || e->get<int64_t>() <= ctx.now_ms()) {
+      return bad_request("expires_ms: a time in the future, in Unix milliseconds");
+    }
+    expires_ms = e->get<int64_t>();
+  }
 
   const std::string id = random_token_hex(8);
   const int64_t now = ctx.now_ms();
@@ -267,6 +276,7 @@ http::Response send(ApiContext& ctx, const http::Request& request) {
     copy.address = recipient->address;
     copy.folder = "inbox";
     copy.received_at_ms = now;
+    copy.expires_at_ms = expires_ms;
     delivery.copies.push_back(std::move(copy));
     delivery.quota_bytes.push_back(storage_limit(ctx.config, account.plan));
   }
@@ -276,6 +286,7 @@ http::Response send(ApiContext& ctx, const http::Request& request) {
   sent.address = sender->address;
   sent.folder = "sent";
   sent.received_at_ms = now;
+  sent.expires_at_ms = expires_ms;
   delivery.copies.push_back(std::move(sent));
   delivery.quota_bytes.push_back(storage_limit(ctx.config, own.plan));
   delivery.outbound = std::move(outbound);
