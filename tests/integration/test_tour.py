@@ -12,6 +12,7 @@ import time
 import unittest
 
 from harness import SEALMAIL, SealmailServer, run_cli
+from peers.gpg import Gpg
 
 SECRET = re.compile(r"^\s*([A-Z2-7]{32})\s*$")
 
@@ -110,6 +111,43 @@ class TourTest(unittest.TestCase):
         self.assertIn("Subject: Hello from the tour", shown)
         self.assertIn("Lunch on Friday?", shown)
         self.assertIn("encrypted for you on arrival", shown)
+
+        # Between users: a 5 MB attachment, encrypted and signed on alice's machine.
+        photos = self.home / "photos.bin"
+        photos.write_bytes(os.urandom(5_000_000))
+        self.sealmail("send", "--to", "bob@example.test", "--subject", "Lunch", "--attach",
+                      str(photos), stdin="alice's long password\nSee you at noon.\n")
+        self.assertIn("Lunch", self.sealmail("list", "--folder", "sent",
+                                             stdin="alice's long password\n").stdout)
+        self.sealmail("login", "bob@example.test", stdin="bob's long password\n")
+        inbox = self.sealmail("list", "--address", "bob@example.test",
+                              stdin="bob's long password\n").stdout
+        self.assertIn("Lunch", inbox)
+        self.assertIn("[attachments]", inbox)
+        lunch = inbox.split()[0]
+        shown = self.sealmail("read", "--address", "bob@example.test", lunch,
+                              stdin="bob's long password\n").stdout
+        self.assertIn("See you at noon.", shown)
+        self.assertIn("photos.bin", shown)
+        self.assertIn("signed by alice@example.test (signature verified)", shown)
+        self.sealmail("login", "alice@example.test", stdin="alice's long password\n")
+
+        # Outside: a pinned key gives PGP/MIME, held in the queue for delivery; carol's gpg reads it.
+        gpg = Gpg(self)
+        carol_key = gpg.generate("carol@outside.test")
+        self.sealmail("contacts", "add", "carol@outside.test", "--key", str(carol_key))
+        self.sealmail("send", "--to", "carol@outside.test", "--subject", "Hi",
+                      stdin="alice's long password\nHello Carol.\n")
+        queue = self.sealmail("queue", "list").stdout
+        self.assertIn("alice@example.test -> carol@outside.test", queue)
+        queued = queue.split()[0]
+        gpg.import_key(self.sealmail("keys", "export", "alice@example.test").stdout)
+        shown = subprocess.run(f"'{SEALMAIL}' queue show {queued} | gpg --homedir '{gpg.home}' "
+                               "--batch --decrypt", shell=True, capture_output=True,
+                               env=self.env, timeout=60)
+        self.assertEqual(shown.returncode, 0, shown.stderr)
+        self.assertIn(b"Hello Carol.", shown.stdout)
+        self.assertIn(b'Good signature from "<alice@example.test>"', shown.stderr)
 
         secret, enabled_step = self.enable_totp()
         self.sealmail("logout")
