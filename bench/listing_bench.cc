@@ -28,6 +28,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "base/testing/temp_dir.h"
 #include "store/store.h"
 
 namespace {
@@ -58,23 +59,7 @@ constexpr char kSummariesJsonFrom[] =
     " FROM messages AS m WHERE m.account_id = ?1 AND m.message_id IN "
     "(SELECT value FROM json_each(?2))";
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "sealmail-bench-XXXXXX").string();
-    if (mkdtemp(pattern.data()) == nullptr) abort();
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
+using sealmail::testing::TempDir;
 
 struct RawDb {
   sqlite3* db = nullptr;

@@ -16,6 +16,7 @@
 #include <string>
 #include <system_error>
 
+#include "base/testing/temp_dir.h"
 #include "store/store.h"
 
 namespace {
@@ -26,23 +27,7 @@ using sealmail::store::Store;
 constexpr size_t kPayloadBytes = 256;  // a typical event: IDs, flags, a key packet reference
 constexpr char kKind[] = "message.created";
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "sealmail-bench-XXXXXX").string();
-    if (mkdtemp(pattern.data()) == nullptr) abort();
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
+using sealmail::testing::TempDir;
 
 int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
