@@ -136,8 +136,10 @@ Result<SentMessage> send(Mailbox& mailbox, const Contacts& contacts, const Outgo
   // Messages for other servers: one PGP/MIME and one cleartext for To and Cc, one each per Bcc.
   Json outbound = Json::array();
   std::vector<QueuedMessage> queued;
-  auto queue = [&](const std::vector<const OutsideRecipient*>& group, bool encrypted) -> Status {
+  // A group is all with keys (PGP/MIME) or all without (cleartext).
+  auto queue = [&](const std::vector<const OutsideRecipient*>& group) -> Status {
     if (group.empty()) return {};
+    const bool encrypted = group.front()->key.has_value();
     QueuedMessage item{.id = {}, .recipients = {}, .encrypted = encrypted};
     std::vector<pgp::PublicKey> outside_keys;
     for (const OutsideRecipient* r : group) {
@@ -155,11 +157,9 @@ Result<SentMessage> send(Mailbox& mailbox, const Contacts& contacts, const Outgo
   };
   std::vector<const OutsideRecipient*> with_key, without_key;
   for (const OutsideRecipient& r : open_outside) (r.key ? with_key : without_key).push_back(&r);
-  SEALMAIL_RETURN_IF_ERROR(queue(with_key, true));
-  SEALMAIL_RETURN_IF_ERROR(queue(without_key, false));
-  for (const OutsideRecipient& r : hidden_outside) {
-    SEALMAIL_RETURN_IF_ERROR(queue({&r}, r.key.has_value()));
-  }
+  SEALMAIL_RETURN_IF_ERROR(queue(with_key));
+  SEALMAIL_RETURN_IF_ERROR(queue(without_key));
+  for (const OutsideRecipient& r : hidden_outside) SEALMAIL_RETURN_IF_ERROR(queue({&r}));
 
   Json request{
       {"from", sender->address},

@@ -253,6 +253,18 @@ http::Response send(ApiContext& ctx, const http::Request& request) {
   const int64_t now = ctx.now_ms();
   store::Delivery delivery;
   delivery.data_packet = std::move(data_packet);
+  // Each copy: its account, id, address and folder; the rest is the same for all.
+  auto add = [&](store::MessageRecord copy, const store::AccountRecord& account, std::string id,
+                 std::string address, std::string folder) {
+    copy.account = account.id;
+    copy.id = std::move(id);
+    copy.address = std::move(address);
+    copy.folder = std::move(folder);
+    copy.received_at_ms = now;
+    copy.expires_at_ms = expires_ms;
+    delivery.copies.push_back(std::move(copy));
+    delivery.quota_bytes.push_back(storage_limit(ctx.config, account.plan));
+  };
   std::vector<int64_t> accounts;
   for (const Json& item : *copies) {
     if (!item.is_object()) return bad_request("copies: each one an object");
@@ -270,25 +282,10 @@ http::Response send(ApiContext& ctx, const http::Request& request) {
     }
     if (std::find(accounts.begin(), accounts.end(), account.id.value) != accounts.end()) continue;
     accounts.push_back(account.id.value);
-    store::MessageRecord copy = SEALMAIL_API_TRY(copy_from(item, summary_data));
-    copy.account = account.id;
-    copy.id = id;
-    copy.address = recipient->address;
-    copy.folder = "inbox";
-    copy.received_at_ms = now;
-    copy.expires_at_ms = expires_ms;
-    delivery.copies.push_back(std::move(copy));
-    delivery.quota_bytes.push_back(storage_limit(ctx.config, account.plan));
+    add(SEALMAIL_API_TRY(copy_from(item, summary_data)), account, id, recipient->address, "inbox");
   }
-  store::MessageRecord sent = SEALMAIL_API_TRY(copy_from(sent_item, summary_data));
-  sent.account = session.account;
-  sent.id = random_token_hex(8);
-  sent.address = sender->address;
-  sent.folder = "sent";
-  sent.received_at_ms = now;
-  sent.expires_at_ms = expires_ms;
-  delivery.copies.push_back(std::move(sent));
-  delivery.quota_bytes.push_back(storage_limit(ctx.config, own.plan));
+  add(SEALMAIL_API_TRY(copy_from(sent_item, summary_data)), own, random_token_hex(8),
+      sender->address, "sent");
   delivery.outbound = std::move(outbound);
 
   auto statuses = SEALMAIL_API_TRY(lift(ctx.store.deliver({delivery}), request));

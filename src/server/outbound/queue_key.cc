@@ -31,6 +31,24 @@ const unsigned char* bytes_of(std::string_view s) {
 }
 unsigned char* bytes_of(std::string& s) { return reinterpret_cast<unsigned char*>(s.data()); }
 
+// AES-256-GCM over `in` into `out` (as long), after `aad`; the caller finishes with the tag.
+CipherContext run_gcm(bool encrypt, std::string_view key, std::string_view nonce,
+                      std::string_view aad, std::string_view in, unsigned char* out) {
+  CipherContext ctx = new_context();
+  int len = 0;
+  SEALMAIL_CHECK(EVP_CipherInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, bytes_of(key),
+                                   bytes_of(nonce), encrypt ? 1 : 0) == 1);
+  SEALMAIL_CHECK(
+      EVP_CipherUpdate(ctx.get(), nullptr, &len, bytes_of(aad), static_cast<int>(aad.size())) == 1);
+  // In pieces: EVP lengths are int.
+  for (size_t done = 0; done < in.size(); done += static_cast<size_t>(len)) {
+    const size_t n = std::min<size_t>(in.size() - done, 1 << 30);
+    SEALMAIL_CHECK(EVP_CipherUpdate(ctx.get(), out + done, &len, bytes_of(in) + done,
+                                    static_cast<int>(n)) == 1);
+  }
+  return ctx;
+}
+
 }  // namespace
 
 Result<QueueKey> QueueKey::load(const std::filesystem::path& file) {
@@ -60,25 +78,12 @@ QueueKey QueueKey::random() { return QueueKey(random_bytes(kKeyBytes)); }
 
 std::string QueueKey::seal(std::string_view job_id, std::string_view message) const {
   const std::string nonce = random_bytes(kNonceBytes);
-  std::string out(kMagic);
-  out += nonce;
+  std::string out = std::string(kMagic) + nonce;
   const size_t body = out.size();
   out.resize(body + message.size() + kTagBytes);
-  CipherContext ctx = new_context();
+  CipherContext ctx = run_gcm(true, key_, nonce, job_id, message, bytes_of(out) + body);
   int len = 0;
-  SEALMAIL_CHECK(EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, bytes_of(key_),
-                                    bytes_of(nonce)) == 1);
-  SEALMAIL_CHECK(EVP_EncryptUpdate(ctx.get(), nullptr, &len, bytes_of(job_id),
-                                   static_cast<int>(job_id.size())) == 1);
-  // In pieces: EVP lengths are int.
-  size_t done = 0;
-  while (done < message.size()) {
-    const size_t n = std::min<size_t>(message.size() - done, 1 << 30);
-    SEALMAIL_CHECK(EVP_EncryptUpdate(ctx.get(), bytes_of(out) + body + done, &len,
-                                     bytes_of(message) + done, static_cast<int>(n)) == 1);
-    done += static_cast<size_t>(len);
-  }
-  SEALMAIL_CHECK(EVP_EncryptFinal_ex(ctx.get(), bytes_of(out) + body + done, &len) == 1);
+  SEALMAIL_CHECK(EVP_CipherFinal_ex(ctx.get(), bytes_of(out) + body + message.size(), &len) == 1);
   SEALMAIL_CHECK(EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, kTagBytes,
                                      bytes_of(out) + body + message.size()) == 1);
   return out;
@@ -94,21 +99,10 @@ Result<std::string> QueueKey::open(std::string_view job_id, std::string_view sea
       kMagic.size() + kNonceBytes, sealed.size() - kMagic.size() - kNonceBytes - kTagBytes);
   std::string tag(sealed.substr(sealed.size() - kTagBytes));
   std::string out(body.size(), '\0');
-  CipherContext ctx = new_context();
-  int len = 0;
-  SEALMAIL_CHECK(EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, bytes_of(key_),
-                                    bytes_of(nonce)) == 1);
-  SEALMAIL_CHECK(EVP_DecryptUpdate(ctx.get(), nullptr, &len, bytes_of(job_id),
-                                   static_cast<int>(job_id.size())) == 1);
-  size_t done = 0;
-  while (done < body.size()) {
-    const size_t n = std::min<size_t>(body.size() - done, 1 << 30);
-    SEALMAIL_CHECK(EVP_DecryptUpdate(ctx.get(), bytes_of(out) + done, &len, bytes_of(body) + done,
-                                     static_cast<int>(n)) == 1);
-    done += static_cast<size_t>(len);
-  }
+  CipherContext ctx = run_gcm(false, key_, nonce, job_id, body, bytes_of(out));
   SEALMAIL_CHECK(EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, kTagBytes, tag.data()) == 1);
-  if (EVP_DecryptFinal_ex(ctx.get(), bytes_of(out) + done, &len) != 1) return unreadable;
+  int len = 0;
+  if (EVP_CipherFinal_ex(ctx.get(), bytes_of(out) + out.size(), &len) != 1) return unreadable;
   return out;
 }
 

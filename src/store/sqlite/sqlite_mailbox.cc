@@ -282,8 +282,8 @@ Result<std::vector<FolderRecord>> SqliteStore::list_folders(AccountId account) {
     std::unordered_map<std::string, MessageCounts> counts;
     {
       // Kept by triggers (0006_counts.sql): one row per folder, not one per message.
-      Statement count = SEALMAIL_TRY(db.prepare(
-          "SELECT folder, total, unread FROM folder_counts WHERE account_id = ?1"));
+      Statement count = SEALMAIL_TRY(
+          db.prepare("SELECT folder, total, unread FROM folder_counts WHERE account_id = ?1"));
       count.bind(1, account.value);
       while (SEALMAIL_TRY(count.step())) {
         counts[count.column_text(0)] =
@@ -431,29 +431,21 @@ Result<std::vector<LabelRecord>> SqliteStore::list_labels(AccountId account) {
   return with_reader([&](Connection& db) -> Result<std::vector<LabelRecord>> {
     Transaction txn = SEALMAIL_TRY(Transaction::begin(db, Transaction::Kind::kRead));
     SEALMAIL_RETURN_IF_ERROR(require_account(db, account));
-    std::unordered_map<std::string, MessageCounts> counts;
-    {
-      Statement count = SEALMAIL_TRY(db.prepare(
-          "SELECT label_id, total, unread FROM label_counts WHERE account_id = ?1"));
-      count.bind(1, account.value);
-      while (SEALMAIL_TRY(count.step())) {
-        counts[count.column_text(0)] =
-            MessageCounts{.total = count.column_int64(1), .unread = count.column_int64(2)};
-      }
-    }
-    Statement select =
-        SEALMAIL_TRY(db.prepare("SELECT label_id, name, color, created_at_ms FROM labels "
-                                "WHERE account_id = ?1 ORDER BY name"));
+    // Counts kept by triggers (0006_counts.sql); a label without a row has none.
+    Statement select = SEALMAIL_TRY(
+        db.prepare("SELECT l.label_id, l.name, l.color, l.created_at_ms, coalesce(c.total, 0), "
+                   "coalesce(c.unread, 0) FROM labels AS l LEFT JOIN label_counts AS c "
+                   "ON c.account_id = l.account_id AND c.label_id = l.label_id "
+                   "WHERE l.account_id = ?1 ORDER BY l.name"));
     select.bind(1, account.value);
     std::vector<LabelRecord> labels;
     while (SEALMAIL_TRY(select.step())) {
-      std::string id = select.column_text(0);
-      MessageCounts of = counts[id];
-      labels.push_back(LabelRecord{.id = std::move(id),
-                                   .name = select.column_text(1),
-                                   .color = select.column_text(2),
-                                   .created_at_ms = select.column_int64(3),
-                                   .counts = of});
+      labels.push_back(LabelRecord{
+          .id = select.column_text(0),
+          .name = select.column_text(1),
+          .color = select.column_text(2),
+          .created_at_ms = select.column_int64(3),
+          .counts = {.total = select.column_int64(4), .unread = select.column_int64(5)}});
     }
     return labels;
   });
