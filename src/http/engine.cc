@@ -15,9 +15,11 @@
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <boost/asio/buffer.hpp>
+#include <boost/beast/core/buffers_range.hpp>
 #include <boost/beast/http/error.hpp>
+#include <boost/beast/http/message.hpp>
 #include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/string_body.hpp>
+#include <boost/optional.hpp>
 #pragma GCC diagnostic pop
 
 #include "base/ascii.h"
@@ -89,6 +91,57 @@ bool is_other_version(std::string_view input) {
          version[6] == '.' && digit(version[7]);
 }
 
+Response internal_error() { return Response::error(500, "internal", "internal server error"); }
+
+// The request body as Beast parses it: Beast's string_body, except that a streamed request does
+// not reserve its whole Content-Length up front (string_body would: 50 MB for a 50 MB upload).
+//
+// Why not a request_parser<buffer_body> converted from the header parser: it would need a
+// buffer handed in before every put() and error::need_buffer handled as a pause, a second parse
+// loop for one kind of route. Instead every request keeps one parser and one loop: the reader
+// appends what each put() brings (eager is off, so one put() parses at most one chunk or the
+// input at hand, never past the request's end), and for a streamed request on_data hands
+// `data` to the sink and clears it after every put(). So `data` never holds more than one
+// input read, and Beast's body_limit counts bytes as before whatever `data` holds.
+struct PieceBody {
+  struct value_type {
+    std::string data;
+    bool streamed = false;  // set by admit_body before Beast starts the body
+  };
+
+  class reader {
+   public:
+    template <bool isRequest, class Fields>
+    reader(bhttp::header<isRequest, Fields>&, value_type& body) : body_(body) {}
+
+    void init(const boost::optional<uint64_t>& length, boost::beast::error_code& ec) {
+      ec = {};
+      if (!length || body_.streamed) return;
+      if (*length > body_.data.max_size()) {
+        ec = bhttp::error::buffer_overflow;
+        return;
+      }
+      body_.data.reserve(static_cast<size_t>(*length));  // within the body limit already
+    }
+
+    template <class ConstBufferSequence>
+    size_t put(const ConstBufferSequence& buffers, boost::beast::error_code& ec) {
+      ec = {};
+      size_t added = 0;
+      for (auto buffer : boost::beast::buffers_range_ref(buffers)) {
+        body_.data.append(static_cast<const char*>(buffer.data()), buffer.size());
+        added += buffer.size();
+      }
+      return added;
+    }
+
+    void finish(boost::beast::error_code& ec) { ec = {}; }
+
+   private:
+    value_type& body_;
+  };
+};
+
 }  // namespace
 
 struct HttpEngine::Impl {
@@ -102,11 +155,15 @@ struct HttpEngine::Impl {
   void begin_request();
   std::optional<Failure> check_header();
   std::optional<std::string> admit_body();
+  // For a streamed request: hands what the last put() added to the body to the sink. Something
+  // when the request ends here (the sink's own answer, or a 500), serialised.
+  std::optional<std::string> stream_body();
   void fill_head(Request& request) const;
   std::string finish_request();
   std::string fail(const Failure& failure);
-  std::string respond(Response response, const Request& request, bool head);
-  void log_request(const Request& request, int status, size_t bytes_out) const;
+  // `bytes_in`: the request's body bytes, collected or streamed, for the log line.
+  std::string respond(Response response, const Request& request, bool head, size_t bytes_in);
+  void log_request(const Request& request, int status, size_t bytes_in, size_t bytes_out) const;
   // The pending request's answer if it has one (always when `final`), serialised; the
   // pending request is then done.
   std::optional<std::string> resolve(bool final);
@@ -125,12 +182,19 @@ struct HttpEngine::Impl {
   bool closed = false;  // we returned kClose; ignore everything after
 
   // The request being read; empty between requests.
-  std::optional<bhttp::request_parser<bhttp::string_body>> parser;
+  std::optional<bhttp::request_parser<PieceBody>> parser;
   bool header_checked = false;
   size_t header_fields = 0;  // fields before any chunked trailer section
   std::string path;          // from check_header
   Fields query;
   Clock::time_point started;
+  // Set by admit_body on a LargeBody route, so that admission, the sink and the handler see
+  // one id; empty otherwise (finish_request makes one).
+  std::string request_id;
+  // A streamed route's sink, from admit_body until the handler has it; null otherwise.
+  std::shared_ptr<BodySink> sink;
+  std::string sink_route;  // its route pattern, for the log line of a request stopped early
+  size_t streamed = 0;     // body bytes written to `sink`
 
   // A request whose handler answered Response::later: nothing behind it is parsed (its bytes
   // wait in `in`, bounded) until it is answered.
@@ -138,6 +202,7 @@ struct HttpEngine::Impl {
     std::shared_ptr<Deferred> deferred;
     Request request;
     bool head = false;
+    size_t bytes_in = 0;
     Clock::time_point deadline;
   };
   std::optional<Pending> pending;
@@ -158,6 +223,10 @@ void HttpEngine::Impl::begin_request() {
   header_checked = false;
   path.clear();
   query.clear();
+  request_id.clear();
+  sink.reset();
+  sink_route.clear();
+  streamed = 0;
   started = Clock::now();
 }
 
@@ -251,6 +320,7 @@ net::Output HttpEngine::Impl::on_data(std::string_view bytes) {
         return net::Output::close(out + fail(kBadVersion));
       }
       if (ec) return net::Output::close(out + fail(kMalformed));
+      if (auto stop = stream_body()) return net::Output::close(out + *stop);
       if (parser->is_header_done() && !header_checked) {
         header_checked = true;
         // Beast's own check lets the request line come on top of header_limit when the whole
@@ -325,28 +395,90 @@ std::optional<std::string> HttpEngine::Impl::admit_body() {
     fill_head(head);
     head.params = std::move(match.params);
     head.route = std::move(match.pattern);
+    request_id = head.request_id;
     std::optional<Response> refusal;
     try {
       refusal = match.large_body->admit(head);
     } catch (const std::exception& e) {
       spdlog::error("http req={} admission for {} threw {}", head.request_id, head.route,
                     typeid(e).name());
-      refusal = Response::error(500, "internal", "internal server error");
+      refusal = internal_error();
+    }
+    const size_t route_limit = match.large_body->max_body_bytes;
+    // Only a body within the route's limit by its Content-Length gets a sink: making one may
+    // cost something (a temporary file), wasted on a body refused at once.
+    const auto length = parser->content_length();
+    if (!refusal && match.large_body->sink && !(length && *length > route_limit)) {
+      try {
+        sink = match.large_body->sink(head);
+        if (!sink) {
+          spdlog::error("http req={} body sink for {} is null", head.request_id, head.route);
+        }
+      } catch (const std::exception& e) {
+        spdlog::error("http req={} body sink for {} threw {}", head.request_id, head.route,
+                      typeid(e).name());
+      } catch (...) {
+        spdlog::error("http req={} body sink for {} threw a non-exception", head.request_id,
+                      head.route);
+      }
+      if (!sink) refusal = internal_error();
     }
     if (refusal) {
       closed = true;
+      sink.reset();
       parser.reset();
       in.clear();
       pos = 0;
-      return respond(std::move(*refusal), head, false);
+      return respond(std::move(*refusal), head, false, 0);
     }
-    limit = match.large_body->max_body_bytes;
+    if (sink) {
+      parser->get().body().streamed = true;
+      sink_route = std::move(head.route);
+    }
+    limit = route_limit;
   }
   if (auto length = parser->content_length(); length && *length > limit) {
     return fail({413, "body_too_large", "request body too large"});
   }
   parser->body_limit(static_cast<uint64_t>(limit));  // chunks count from here
   return std::nullopt;
+}
+
+std::optional<std::string> HttpEngine::Impl::stream_body() {
+  if (!sink) return std::nullopt;
+  std::string& piece = parser->get().body().data;
+  if (piece.empty()) return std::nullopt;
+  streamed += piece.size();
+  std::optional<Response> stop;
+  try {
+    stop = sink->write(piece);
+    if (stop && (stop->deferred || stop->status < 200 || stop->status > 599)) {
+      spdlog::error("http req={} body sink for {} answered an invalid response", request_id,
+                    sink_route);
+      stop = internal_error();
+    }
+  } catch (const std::exception& e) {
+    // Not e.what(): it may quote the body.
+    spdlog::error("http req={} body sink for {} threw {}", request_id, sink_route,
+                  typeid(e).name());
+    stop = internal_error();
+  } catch (...) {
+    spdlog::error("http req={} body sink for {} threw a non-exception", request_id, sink_route);
+    stop = internal_error();
+  }
+  piece.clear();  // keeps its capacity: about one read, reused for the next piece
+  if (!stop) return std::nullopt;
+
+  Request request;  // for the log line
+  fill_head(request);
+  request.request_id = request_id;
+  request.route = std::move(sink_route);
+  closed = true;
+  sink.reset();
+  parser.reset();
+  in.clear();
+  pos = 0;
+  return respond(std::move(*stop), request, false, streamed);
 }
 
 std::string HttpEngine::Impl::finish_request() {
@@ -367,9 +499,11 @@ std::string HttpEngine::Impl::finish_request() {
     request.headers.emplace_back(std::string(sv(field.name_string())),
                                  std::string(sv(field.value())));
   }
-  request.body = std::move(msg.body());
+  request.body = std::move(msg.body().data);  // empty when streamed
+  request.body_sink = std::move(sink);
+  const size_t bytes_in = request.body_sink ? streamed : request.body.size();
   request.version = static_cast<int>(msg.version());
-  request.request_id = internal::new_request_id();
+  request.request_id = request_id.empty() ? internal::new_request_id() : std::move(request_id);
   request.peer_address = session.peer_address;
   request.tls = session.tls;
   request.waker = session.waker;
@@ -383,27 +517,27 @@ std::string HttpEngine::Impl::finish_request() {
     if (response.status < 200 || response.status > 599) {
       spdlog::error("http req={} handler for {} returned status {}", request.request_id,
                     request.route, response.status);
-      response = Response::error(500, "internal", "internal server error");
+      response = internal_error();
     }
   } catch (const std::exception& e) {
     // Not e.what(): a parser's message can quote the request body.
     spdlog::error("http req={} handler for {} threw {}", request.request_id, request.route,
                   typeid(e).name());
-    response = Response::error(500, "internal", "internal server error");
+    response = internal_error();
   } catch (...) {
     spdlog::error("http req={} handler for {} threw a non-exception", request.request_id,
                   request.route);
-    response = Response::error(500, "internal", "internal server error");
+    response = internal_error();
   }
   if (response.deferred) {
     auto wait = std::clamp(response.wait, std::chrono::milliseconds(0), kMaxDeferredWait);
     pending = Pending{std::move(response.deferred), std::move(request),
-                      msg.method() == bhttp::verb::head, Clock::now() + wait};
+                      msg.method() == bhttp::verb::head, bytes_in, Clock::now() + wait};
     // Draining, the transport will not ask again: answer with what there is.
     if (draining || wait.count() == 0) return *resolve(true);
     return {};
   }
-  return respond(std::move(response), request, request.method == "HEAD");
+  return respond(std::move(response), request, request.method == "HEAD", bytes_in);
 }
 
 std::optional<std::string> HttpEngine::Impl::resolve(bool final) {
@@ -416,26 +550,26 @@ std::optional<std::string> HttpEngine::Impl::resolve(bool final) {
     if (response && (response->deferred || response->status < 200 || response->status > 599)) {
       spdlog::error("http req={} deferred answer for {} is invalid", request.request_id,
                     request.route);
-      response = Response::error(500, "internal", "internal server error");
+      response = internal_error();
     }
     if (!response && final) {
       spdlog::error("http req={} deferred answer for {} missing when due", request.request_id,
                     request.route);
-      response = Response::error(500, "internal", "internal server error");
+      response = internal_error();
     }
   } catch (const std::exception& e) {
     spdlog::error("http req={} deferred answer for {} threw {}", request.request_id, request.route,
                   typeid(e).name());
-    response = Response::error(500, "internal", "internal server error");
+    response = internal_error();
   } catch (...) {
     spdlog::error("http req={} deferred answer for {} threw a non-exception", request.request_id,
                   request.route);
-    response = Response::error(500, "internal", "internal server error");
+    response = internal_error();
   }
   if (!response) return std::nullopt;
   Pending done = std::move(*pending);
   pending.reset();
-  return respond(std::move(*response), done.request, done.head);
+  return respond(std::move(*response), done.request, done.head, done.bytes_in);
 }
 
 std::chrono::milliseconds HttpEngine::Impl::remaining() const {
@@ -458,7 +592,8 @@ net::Output HttpEngine::Impl::on_wake(bool deadline_passed) {
   return next;
 }
 
-std::string HttpEngine::Impl::respond(Response response, const Request& request, bool head) {
+std::string HttpEngine::Impl::respond(Response response, const Request& request, bool head,
+                                      size_t bytes_in) {
   internal::WireOptions opts;
   opts.request_id = request.request_id;
   opts.tls = session.tls;
@@ -469,10 +604,10 @@ std::string HttpEngine::Impl::respond(Response response, const Request& request,
   if (!bytes) {
     spdlog::error("http req={} handler for {} set an invalid response header", request.request_id,
                   request.route);
-    response = Response::error(500, "internal", "internal server error");
+    response = internal_error();
     bytes = internal::serialize_response(response, opts);
   }
-  log_request(request, response.status, head ? 0 : response.body.size());
+  log_request(request, response.status, bytes_in, head ? 0 : response.body.size());
   return std::move(*bytes);
 }
 
@@ -485,21 +620,25 @@ std::string HttpEngine::Impl::fail(const Failure& failure) {
     request.path = path.empty() ? std::string(target.substr(0, target.find('?'))) : path;
     request.version = static_cast<int>(msg.version());
   }
-  request.request_id = internal::new_request_id();
+  request.request_id = request_id.empty() ? internal::new_request_id() : request_id;
   request.peer_address = session.peer_address;
+  if (sink) request.route = sink_route;
   closed = true;
+  sink.reset();  // a streamed body abandoned part way
   parser.reset();
   in.clear();
   pos = 0;
-  return respond(Response::error(failure.status, failure.code, failure.message), request, false);
+  return respond(Response::error(failure.status, failure.code, failure.message), request, false,
+                 streamed);
 }
 
-void HttpEngine::Impl::log_request(const Request& request, int status, size_t bytes_out) const {
+void HttpEngine::Impl::log_request(const Request& request, int status, size_t bytes_in,
+                                   size_t bytes_out) const {
   auto micros =
       std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started).count();
   spdlog::info("http req={} peer={} {} {} status={} in={} out={} ms={:.3f}", request.request_id,
                loggable(request.peer_address), loggable_method(request.method), request.route,
-               status, request.body.size(), bytes_out, static_cast<double>(micros) / 1000.0);
+               status, bytes_in, bytes_out, static_cast<double>(micros) / 1000.0);
 }
 
 std::string HttpEngine::Impl::on_timeout() {

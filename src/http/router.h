@@ -25,6 +25,7 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -40,9 +41,17 @@ using Handler = std::function<Response(const Request&)>;
 // such as a message upload. `admit` sees the request's header fields (params filled, body
 // empty) before one byte of the body is read, and answers a refusal — say 401 — or nothing;
 // the refusal is sent with Connection: close and the body is never read.
+//
+// With `sink` the body is streamed rather than collected: once `admit` accepted the request and
+// its Content-Length (if any) is within max_body_bytes, `sink` is called once with the same
+// `head` admit saw and the engine writes every body byte to the BodySink it returns (request.h)
+// as it arrives; the handler then gets Request::body empty and Request::body_sink set. A null
+// sink or an exception from `sink` → 500 with Connection: close, body unread. Without `sink`
+// the body is collected into Request::body, up to max_body_bytes in memory.
 struct LargeBody {
   size_t max_body_bytes = 0;
   std::function<std::optional<Response>(const Request&)> admit;
+  std::function<std::shared_ptr<BodySink>(const Request& head)> sink = nullptr;  // not streamed
 };
 
 class Router {
@@ -58,9 +67,9 @@ class Router {
   struct Match {
     enum class Kind { kFound, kNotFound, kMethodNotAllowed };
     Kind kind = Kind::kNotFound;
-    const Handler* handler = nullptr;  // kFound only; owned by the router
+    const Handler* handler = nullptr;       // kFound only; owned by the router
     const LargeBody* large_body = nullptr;  // kFound only, when the route has one
-    std::string pattern;               // kFound only: the winning pattern, for logs
+    std::string pattern;                    // kFound only: the winning pattern, for logs
     std::map<std::string, std::string, std::less<>> params;  // kFound only
     std::string allow;  // kMethodNotAllowed only: "GET, HEAD, POST"
   };
