@@ -40,6 +40,8 @@ struct SendOptions {
   std::string subject;
   std::string expires;         // a duration: "7d", "12h"
   std::string reply, forward;  // message ids
+  std::string draft;           // send: the draft to send; draft: the draft to edit
+  std::string text_file;       // draft: the text from this file ("-": standard input)
   bool json = false;
 };
 
@@ -137,6 +139,7 @@ Status show(client::Mailbox& mailbox, const client::OpenedMessage& opened) {
   std::cout << printable(
       fmt::format("From: {}\nTo: {}\n", joined_addresses(s.from), joined_addresses(s.to)));
   if (!s.cc.empty()) std::cout << printable("Cc: " + joined_addresses(s.cc) + "\n");
+  if (!s.bcc.empty()) std::cout << printable("Bcc: " + joined_addresses(s.bcc) + "\n");
   std::cout << printable(fmt::format("Date: {}\nSubject: {}\n", s.date_raw, s.subject));
 
   auto parsed = SEALMAIL_TRY(mime::parse(opened.raw.reveal()));
@@ -273,21 +276,24 @@ Status answer(client::Mailbox& mailbox, const SendOptions& o, client::Outgoing& 
   return ok_status();
 }
 
-Status send_command(const SendOptions& o) {
-  Account account = SEALMAIL_TRY(logged_in_as(o.address));
-  SecretReader reader;
-  std::string password = SEALMAIL_TRY(reader.secret(o.password_file, "Password"));
-  client::Mailbox mailbox = SEALMAIL_TRY(client::Mailbox::open(*account.api, password));
-  client::Outgoing message;
-  message.from = o.from;
-  message.to = o.to;
-  message.cc = o.cc;
-  message.bcc = o.bcc;
-  message.subject = o.subject;
+// The text a message is written with: standard input, or with --text, that file ("-": standard
+// input too).
+Result<std::string> message_text(const SecretReader& reader, const std::string& file) {
+  if (!file.empty() && file != "-") return read_file(file);
   if (reader.interactive()) std::cerr << "Type the message; end with Ctrl-D.\n";
   std::ostringstream body;
   body << std::cin.rdbuf();
-  message.text = body.str();
+  return body.str();
+}
+
+// What the options say of a message being written: recipients, subject and the like replace
+// what `message` had (when given), --attach adds to its attachments.
+Status apply_options(const SendOptions& o, client::Outgoing& message) {
+  if (!o.from.empty()) message.from = o.from;
+  if (!o.to.empty()) message.to = o.to;
+  if (!o.cc.empty()) message.cc = o.cc;
+  if (!o.bcc.empty()) message.bcc = o.bcc;
+  if (!o.subject.empty()) message.subject = o.subject;
   for (const std::string& file : o.attach) {
     std::filesystem::path path(file);
     message.attachments.push_back(mime::AttachmentData{.filename = path.filename().string(),
@@ -301,6 +307,53 @@ Status send_command(const SendOptions& o) {
     }
     message.expires_at_ms = unix_time_ms() + after->count();
   }
+  return ok_status();
+}
+
+Status draft_command(const SendOptions& o) {
+  Account account = SEALMAIL_TRY(logged_in_as(o.address));
+  SecretReader reader;
+  std::string password = SEALMAIL_TRY(reader.secret(o.password_file, "Password"));
+  client::Mailbox mailbox = SEALMAIL_TRY(client::Mailbox::open(*account.api, password));
+  client::Outgoing message;
+  if (!o.draft.empty()) {
+    message = SEALMAIL_TRY(client::open_draft(mailbox, o.draft));
+    if (!o.text_file.empty()) message.text = SEALMAIL_TRY(message_text(reader, o.text_file));
+  } else {
+    message.text = SEALMAIL_TRY(message_text(reader, o.text_file));
+  }
+  SEALMAIL_RETURN_IF_ERROR(apply_options(o, message));
+  SEALMAIL_RETURN_IF_ERROR(answer(mailbox, o, message));
+  std::string id = SEALMAIL_TRY(client::save_draft(mailbox, message));
+  if (o.json) {
+    std::cout << Json{{"id", id}, {"replaced", o.draft}}.dump(2) << "\n";
+  } else {
+    std::cout << "saved draft " << id << " (encrypted; `sealmail send --draft " << id
+              << "` sends it)\n";
+  }
+  return ok_status();
+}
+
+Status send_command(const SendOptions& o) {
+  if (!o.draft.empty() &&
+      (!o.to.empty() || !o.cc.empty() || !o.bcc.empty() || !o.subject.empty() ||
+       !o.attach.empty() || !o.from.empty() || !o.reply.empty() || !o.forward.empty())) {
+    return make_error(Errc::kInvalidArgument,
+                      "--draft sends the draft as saved: change it first with `sealmail draft "
+                      "--edit " +
+                          o.draft + "`");
+  }
+  Account account = SEALMAIL_TRY(logged_in_as(o.address));
+  SecretReader reader;
+  std::string password = SEALMAIL_TRY(reader.secret(o.password_file, "Password"));
+  client::Mailbox mailbox = SEALMAIL_TRY(client::Mailbox::open(*account.api, password));
+  client::Outgoing message;
+  if (!o.draft.empty()) {
+    message = SEALMAIL_TRY(client::open_draft(mailbox, o.draft));
+  } else {
+    message.text = SEALMAIL_TRY(message_text(reader, {}));
+  }
+  SEALMAIL_RETURN_IF_ERROR(apply_options(o, message));
   SEALMAIL_RETURN_IF_ERROR(answer(mailbox, o, message));
   client::Contacts contacts(SEALMAIL_TRY(client::client_home()));
   client::SentMessage sent = SEALMAIL_TRY(client::send(mailbox, contacts, message));
@@ -483,6 +536,22 @@ void print_created(const OrganiseOptions& o, const std::string& what, const std:
   } else {
     std::cout << printable(fmt::format("created {} {} ({})\n", what, o.name, id));
   }
+}
+
+// The options of writing a message, shared by `send` and `draft`.
+void add_writing_options(CLI::App* cmd, SendOptions& o) {
+  cmd->add_option("--address", o.address, "The logged-in account to use (default: the last)");
+  cmd->add_option("--password-file", o.password_file,
+                  "Read the password (the mailbox password in two-password mode) from a file");
+  cmd->add_option("--from", o.from, "Send from this address of yours (default: the primary)");
+  cmd->add_option("--to", o.to, "A recipient (repeat for more)");
+  cmd->add_option("--cc", o.cc, "A copy recipient (repeat for more)");
+  cmd->add_option("--bcc", o.bcc, "A hidden recipient (repeat for more)");
+  cmd->add_option("--subject", o.subject, "The subject");
+  cmd->add_option("--attach", o.attach, "Attach this file (repeat for more)");
+  cmd->add_option("--reply", o.reply,
+                  "Answer this message: its sender by default, Re: subject, same thread");
+  cmd->add_option("--forward", o.forward, "Forward this message as an attachment");
 }
 
 void add_organise_options(CLI::App* cmd, OrganiseOptions& o, bool json) {
@@ -673,24 +742,29 @@ void add_mail_commands(CLI::App& app, int& exit_code) {
   CLI::App* send = app.add_subcommand(
       "send",
       "Send a message read from standard input (after the password line when there is no "
-      "terminal and no --password-file); it is encrypted and signed here");
-  send->add_option("--address", s->address, "The logged-in account to use (default: the last)");
-  send->add_option("--password-file", s->password_file,
-                   "Read the password (the mailbox password in two-password mode) from a file");
-  send->add_option("--from", s->from, "Send from this address of yours (default: the primary)");
-  send->add_option("--to", s->to, "A recipient (repeat for more)");
-  send->add_option("--cc", s->cc, "A copy recipient (repeat for more)");
-  send->add_option("--bcc", s->bcc, "A hidden recipient (repeat for more)");
-  send->add_option("--subject", s->subject, "The subject");
-  send->add_option("--attach", s->attach, "Attach this file (repeat for more)");
+      "terminal and no --password-file), or a saved draft; it is encrypted and signed here");
+  add_writing_options(send, *s);
   send->add_option("--expires", s->expires,
                    "Self-destruct after this long (7d, 12h): every copy on this server, Sent "
                    "included, is deleted for good then");
-  send->add_option("--reply", s->reply,
-                   "Answer this message: its sender by default, Re: subject, same thread");
-  send->add_option("--forward", s->forward, "Forward this message as an attachment");
+  send->add_option("--draft", s->draft, "Send this draft as saved (it leaves Drafts)");
   send->add_flag("--json", s->json, "JSON: the ids of the message");
   send->callback([&exit_code, s] { run(exit_code, [s] { return send_command(*s); }); });
+
+  auto d = std::make_shared<SendOptions>();
+  CLI::App* draft = app.add_subcommand(
+      "draft",
+      "Save a message as a draft, encrypted to you alone: its text from standard input (or "
+      "--text), recipients optional; or change a saved one with --edit");
+  add_writing_options(draft, *d);
+  draft->add_option("--edit", d->draft,
+                    "Change this draft: the options given replace its recipients, subject and "
+                    "text, --attach adds; it is saved anew under a new id");
+  draft->add_option("--text", d->text_file,
+                    "The text from this file (\"-\": standard input); with --edit, the text is "
+                    "kept without it");
+  draft->add_flag("--json", d->json, "JSON: the draft's id");
+  draft->callback([&exit_code, d] { run(exit_code, [d] { return draft_command(*d); }); });
 
   CLI::App* read = app.add_subcommand("read", "Decrypt and show messages");
   add_common_options(read, *o);

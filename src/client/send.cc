@@ -60,20 +60,90 @@ Result<std::optional<pgp::PublicKey>> outside_key(const Contacts& contacts,
   return contact->key;
 }
 
+// The address `message` is written from: its `from`, or the account's primary address.
+Result<const pgp::AddressKeyRecord*> author_of(Mailbox& mailbox, const Outgoing& message) {
+  if (mailbox.addresses().empty()) return make_error(Errc::kNotFound, "the account has no address");
+  if (message.from.empty()) return &mailbox.addresses().front();
+  auto found =
+      std::find_if(mailbox.addresses().begin(), mailbox.addresses().end(),
+                   [&](const auto& a) { return a.address == ascii_lowercase(message.from); });
+  if (found == mailbox.addresses().end()) {
+    return make_error(Errc::kInvalidArgument, message.from + " is not one of your addresses");
+  }
+  return &*found;
+}
+
+// The header fields of `message` from `author`, with a new Message-ID (Bcc only for a draft).
+mime::Envelope envelope_of(const Outgoing& message, const std::string& author, bool draft) {
+  mime::Envelope envelope;
+  envelope.from = {mime::Address{.name = "", .addr = author}};
+  envelope.to = addresses_of(message.to);
+  envelope.cc = addresses_of(message.cc);
+  if (draft) envelope.bcc = addresses_of(message.bcc);
+  envelope.subject = message.subject;
+  envelope.date = unix_time_ms() / 1000;
+  envelope.message_id = mime::generate_message_id(author.substr(author.rfind('@') + 1));
+  envelope.in_reply_to = message.in_reply_to;
+  envelope.references = message.references;
+  return envelope;
+}
+
 }  // namespace
 
-Result<SentMessage> send(Mailbox& mailbox, const Contacts& contacts, const Outgoing& message) {
-  if (mailbox.addresses().empty()) return make_error(Errc::kNotFound, "the account has no address");
-  const pgp::AddressKeyRecord* sender = &mailbox.addresses().front();
-  if (!message.from.empty()) {
-    auto found =
-        std::find_if(mailbox.addresses().begin(), mailbox.addresses().end(),
-                     [&](const auto& a) { return a.address == ascii_lowercase(message.from); });
-    if (found == mailbox.addresses().end()) {
-      return make_error(Errc::kInvalidArgument, message.from + " is not one of your addresses");
-    }
-    sender = &*found;
+Result<std::string> save_draft(Mailbox& mailbox, const Outgoing& message) {
+  const pgp::AddressKeyRecord* author = SEALMAIL_TRY(author_of(mailbox, message));
+  mime::Envelope envelope = envelope_of(message, author->address, true);
+  mime::Content content{.text = message.text, .html = {}, .attachments = message.attachments};
+  std::string plain = SEALMAIL_TRY(mime::build_message(envelope, content));
+  std::string summary = mime::to_json(mime::summarize(SEALMAIL_TRY(mime::parse(plain)))).dump();
+  const std::vector<pgp::PublicKey> own{author->public_key};
+  pgp::EncryptedMessage body = SEALMAIL_TRY(
+      pgp::encrypt(mailbox.keyring(), plain, own, author->public_key.info().fingerprint));
+  pgp::EncryptedMessage summary_message =
+      SEALMAIL_TRY(pgp::encrypt(mailbox.keyring(), summary, own));
+  Json request{
+      {"from", author->address},
+      {"data_packet", base64_encode(body.data_packet)},
+      {"key_packets", base64_encode(packets_for(body, author->public_key))},
+      {"summary_data_packet", base64_encode(summary_message.data_packet)},
+      {"summary_key_packets", base64_encode(packets_for(summary_message, author->public_key))}};
+  if (!message.draft.empty()) request["replaces"] = message.draft;
+  Json reply = SEALMAIL_TRY(mailbox.api().call("POST", "/api/v1/drafts", request));
+  if (!reply.contains("id") || !reply["id"].is_string()) {
+    return make_error(Errc::kInternal, "the server did not say where the draft is");
   }
+  return reply["id"].get<std::string>();
+}
+
+Result<Outgoing> open_draft(Mailbox& mailbox, std::string_view id) {
+  OpenedMessage opened = SEALMAIL_TRY(mailbox.read(id));
+  if (opened.listing.folder != "drafts") {
+    return make_error(Errc::kNotFound, std::string(id) + " is not in Drafts");
+  }
+  auto parsed = SEALMAIL_TRY(mime::parse(opened.raw.reveal()));
+  const mime::Summary summary = mime::summarize(parsed);
+  mime::Content content = mime::content_of(parsed);
+  Outgoing draft;
+  if (!summary.from.empty()) draft.from = summary.from.front().addr;
+  auto addresses = [](const std::vector<mime::Address>& list) {
+    std::vector<std::string> out;
+    for (const mime::Address& a : list) out.push_back(a.addr);
+    return out;
+  };
+  draft.to = addresses(summary.to);
+  draft.cc = addresses(summary.cc);
+  draft.bcc = addresses(summary.bcc);
+  draft.subject = summary.subject;
+  draft.text = std::move(content.text);
+  draft.attachments = std::move(content.attachments);
+  draft.in_reply_to = summary.in_reply_to;
+  draft.references = summary.references;
+  draft.draft = std::string(id);
+  return draft;
+}
+
+Result<SentMessage> send(Mailbox& mailbox, const Contacts& contacts, const Outgoing& message) {
+  const pgp::AddressKeyRecord* sender = SEALMAIL_TRY(author_of(mailbox, message));
   if (message.to.empty() && message.cc.empty() && message.bcc.empty()) {
     return make_error(Errc::kInvalidArgument, "no recipients");
   }
@@ -103,16 +173,7 @@ Result<SentMessage> send(Mailbox& mailbox, const Contacts& contacts, const Outgo
   }
   for (const std::string& address : message.bcc) SEALMAIL_RETURN_IF_ERROR(classify(address, true));
 
-  mime::Envelope envelope;
-  envelope.from = {mime::Address{.name = "", .addr = sender->address}};
-  envelope.to = addresses_of(message.to);
-  envelope.cc = addresses_of(message.cc);
-  envelope.subject = message.subject;
-  envelope.date = unix_time_ms() / 1000;
-  envelope.message_id =
-      mime::generate_message_id(sender->address.substr(sender->address.rfind('@') + 1));
-  envelope.in_reply_to = message.in_reply_to;
-  envelope.references = message.references;
+  const mime::Envelope envelope = envelope_of(message, sender->address, false);
   mime::Content content{.text = message.text, .html = {}, .attachments = message.attachments};
   std::string plain = SEALMAIL_TRY(mime::build_message(envelope, content));
   auto parsed = SEALMAIL_TRY(mime::parse(plain));
@@ -171,6 +232,7 @@ Result<SentMessage> send(Mailbox& mailbox, const Contacts& contacts, const Outgo
        {{"key_packets", base64_encode(packets_for(body, sender->public_key))},
         {"summary_key_packets", base64_encode(packets_for(summary_message, sender->public_key))}}}};
   if (message.expires_at_ms > 0) request["expires_ms"] = message.expires_at_ms;
+  if (!message.draft.empty()) request["draft"] = message.draft;
   Json reply = SEALMAIL_TRY(mailbox.api().call("POST", "/api/v1/messages", request));
   SentMessage sent;
   sent.id = reply.value("id", "");

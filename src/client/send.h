@@ -39,6 +39,9 @@ struct Outgoing {
   std::string in_reply_to;              // without <>
   std::vector<std::string> references;  // without <>
   int64_t expires_at_ms = 0;  // 0 = never; else every copy on this server self-destructs then
+  // The draft this message was written as (an id in Drafts): sending it, or saving it anew,
+  // removes that draft in the same step. "" for none.
+  std::string draft;
 };
 
 // One message handed to the outbound queue.
@@ -57,5 +60,14 @@ struct SentMessage {
 };
 
 Result<SentMessage> send(Mailbox& mailbox, const Contacts& contacts, const Outgoing& message);
+
+// Drafts (Proton's and IMAP's Drafts folder): the message as written so far — recipients,
+// Bcc included, subject, text, attachments, thread headers — built as RFC 5322 and encrypted
+// to the author's own address key alone, signed; the server keeps it in Drafts. Recipients
+// may be missing. Returns the new draft's id; message.draft, if set, is replaced.
+Result<std::string> save_draft(Mailbox& mailbox, const Outgoing& message);
+// A draft opened for editing or sending: everything save_draft() wrote, with `draft` set to
+// `id`. kNotFound unless `id` is a message in Drafts.
+Result<Outgoing> open_draft(Mailbox& mailbox, std::string_view id);
 
 }  // namespace sealmail::client

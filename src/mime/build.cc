@@ -86,7 +86,7 @@ std::string to_crlf(std::string_view text) {
 // The header block (ending with CRLF, no blank line) for `envelope`, with `subject`.
 Result<std::string> build_headers(const Envelope& envelope, std::string_view subject) {
   if (envelope.from.size() != 1) return make_error(Errc::kInvalidArgument, "need exactly one From");
-  for (const auto* list : {&envelope.from, &envelope.to, &envelope.cc})
+  for (const auto* list : {&envelope.from, &envelope.to, &envelope.cc, &envelope.bcc})
     for (const Address& a : *list) SEALMAIL_RETURN_IF_ERROR(check_address(a));
   SEALMAIL_RETURN_IF_ERROR(check_value("Subject", subject));
   SEALMAIL_RETURN_IF_ERROR(check_message_id(envelope.message_id));
@@ -104,7 +104,8 @@ Result<std::string> build_headers(const Envelope& envelope, std::string_view sub
     GMimeAddressType type;
   } kinds[] = {{&envelope.from, GMIME_ADDRESS_TYPE_FROM},
                {&envelope.to, GMIME_ADDRESS_TYPE_TO},
-               {&envelope.cc, GMIME_ADDRESS_TYPE_CC}};
+               {&envelope.cc, GMIME_ADDRESS_TYPE_CC},
+               {&envelope.bcc, GMIME_ADDRESS_TYPE_BCC}};
   for (const auto& kind : kinds)
     for (const Address& a : *kind.list)
       g_mime_message_add_mailbox(message.get(), kind.type, a.name.c_str(), a.addr.c_str());
@@ -291,6 +292,42 @@ Result<std::string> finish_signed(const Envelope& envelope, const SignedDraft& d
          "Content-Disposition: attachment; filename=\"signature.asc\"\r\n\r\n" +
          signature + "\r\n--" + draft.boundary + "--\r\n";
   return out;
+}
+
+Content content_of(const Message& message) {
+  Content content;
+  bool have_plain = false, have_html = false;
+  internal::walk(
+      g_mime_message_get_mime_part(message.impl().message.get()), [&](GMimeObject* object, size_t) {
+        if (GMIME_IS_MULTIPART(object)) return true;
+        const std::string type = internal::mime_type_of(object);
+        if (GMIME_IS_PART(object)) {
+          GMimePart* part = GMIME_PART(object);
+          if (internal::is_body_text(object) && type == "text/plain" && !have_plain) {
+            content.text = internal::text_of(part);
+            have_plain = true;
+          } else if (internal::is_body_text(object) && type == "text/html" && !have_html) {
+            content.html = internal::text_of(part);
+            have_html = true;
+          } else {
+            content.attachments.push_back(AttachmentData{
+                .filename =
+                    internal::valid_utf8(internal::str_or_empty(g_mime_part_get_filename(part))),
+                .content_type = type,
+                .data = internal::decoded_content(part)});
+          }
+        } else if (GMIME_IS_MESSAGE_PART(object)) {
+          GMimeMessage* inner = g_mime_message_part_get_message(GMIME_MESSAGE_PART(object));
+          content.attachments.push_back(AttachmentData{
+              .filename = internal::valid_utf8(internal::str_or_empty(
+                  g_mime_object_get_content_disposition_parameter(object, "filename"))),
+              .content_type = type,
+              .data = inner == nullptr ? std::string()
+                                       : internal::object_to_crlf(GMIME_OBJECT(inner))});
+        }
+        return false;
+      });
+  return content;
 }
 
 }  // namespace sealmail::mime

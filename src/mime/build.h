@@ -35,6 +35,7 @@ struct Envelope {
   std::vector<Address> from;  // exactly one
   std::vector<Address> to;
   std::vector<Address> cc;
+  std::vector<Address> bcc;             // written only into drafts: a message that is sent has none
   std::string subject;                  // UTF-8
   int64_t date = 0;                     // unix seconds, written as UTC
   std::string message_id;               // without <>; empty: generated on the From domain
@@ -70,6 +71,10 @@ Result<std::string> build_protected_entity(const Envelope& envelope, const Conte
 
 // A complete message: Envelope headers, MIME-Version, and the entity.
 Result<std::string> build_message(const Envelope& envelope, const Content& content);
+// The inverse, for an editor opening a draft: the first text/plain and text/html body parts,
+// and every other leaf part and embedded message/rfc822 as an attachment, decoded, in document
+// order. Ciphertext is not opened (a PGP/MIME body comes back as its two parts).
+Content content_of(const Message& message);
 
 // A PGP/MIME encrypted message around `armored` (an ASCII-armored OpenPGP message whose
 // plaintext is normally build_entity()'s output). The outer Subject is "...".

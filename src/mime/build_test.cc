@@ -3,6 +3,8 @@
 
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "mime/autocrypt.h"
 #include "mime/build.h"
 #include "mime/mime.h"
@@ -68,6 +70,43 @@ TEST(BuildTest, RoundTripGivesTheSameSummary) {
                                      {"data.bin", "application/octet-stream", 1000}}));
   EXPECT_EQ(message->content_type(), "multipart/mixed");
   EXPECT_EQ(message->depth(), 3u);
+}
+
+TEST(BuildTest, ADraftOpensAgainAsWhatWasWritten) {
+  Envelope e = sample_envelope();
+  e.bcc = {{"", "hidden@example.net"}};
+  Content c = sample_content();
+  c.attachments.push_back(
+      {"old.eml", "message/rfc822", "From: x@example.net\r\nSubject: old\r\n\r\nold text\r\n"});
+  auto bytes = build_message(e, c);
+  ASSERT_TRUE(bytes.ok()) << bytes.error().describe();
+  auto parsed = parse(*bytes);
+  ASSERT_TRUE(parsed.ok()) << parsed.error().describe();
+
+  Summary s = summarize(*parsed);
+  EXPECT_EQ(s.bcc, e.bcc);
+  auto again = summary_from_json(to_json(s));
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(*again, s);
+  EXPECT_FALSE(to_json(summarize(*parse(*build_message(sample_envelope(), c)))).contains("bcc"));
+
+  Content opened = content_of(*parsed);
+  EXPECT_EQ(opened.text,
+            "Hello,\r\nthis is the text body with trailing space \r\nand unicode: café.\r\n");
+  EXPECT_EQ(opened.html, "<p>Hello, <b>this</b> is the html body.</p>\r\n");
+  ASSERT_EQ(opened.attachments.size(), 3u);
+  EXPECT_EQ(opened.attachments[0].filename, "résumé 2026.pdf");
+  EXPECT_EQ(opened.attachments[0].content_type, "application/pdf");
+  EXPECT_EQ(opened.attachments[0].data, c.attachments[0].data);
+  EXPECT_EQ(opened.attachments[1].content_type, "application/octet-stream");
+  EXPECT_EQ(opened.attachments[1].data, c.attachments[1].data);
+  EXPECT_EQ(opened.attachments[2].filename, "old.eml");
+  EXPECT_EQ(opened.attachments[2].content_type, "message/rfc822");
+  EXPECT_NE(opened.attachments[2].data.find("old text"), std::string::npos);
+  // Built again from what was opened, it says the same.
+  auto rebuilt = build_message(e, opened);
+  ASSERT_TRUE(rebuilt.ok()) << rebuilt.error().describe();
+  EXPECT_EQ(summarize(*parse(*rebuilt)), s);
 }
 
 TEST(BuildTest, PlainOnlyMessage) {

@@ -113,6 +113,7 @@ struct Summary {
   std::vector<Address> from;
   std::vector<Address> to;
   std::vector<Address> cc;
+  std::vector<Address> bcc;     // only drafts carry a Bcc field
   std::string subject;          // decoded
   std::optional<int64_t> date;  // unix seconds, if Date parsed
   std::string date_raw;         // the Date header as written

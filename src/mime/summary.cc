@@ -111,6 +111,7 @@ Summary summarize(const Message& message) {
   append_addresses(g_mime_message_get_from(msg), s.from);
   append_addresses(g_mime_message_get_to(msg), s.to);
   append_addresses(g_mime_message_get_cc(msg), s.cc);
+  append_addresses(g_mime_message_get_bcc(msg), s.bcc);
   s.subject = valid_utf8(str_or_empty(g_mime_message_get_subject(msg)));
   if (GDateTime* date = g_mime_message_get_date(msg)) s.date = g_date_time_to_unix(date);
   s.date_raw = message.header("Date").value_or("");
@@ -219,19 +220,21 @@ nlohmann::json to_json(const Summary& s) {
   nlohmann::json attachments = nlohmann::json::array();
   for (const Attachment& a : s.attachments)
     attachments.push_back({{"filename", a.filename}, {"type", a.content_type}, {"size", a.size}});
-  return {{"v", Summary::kVersion},
-          {"from", addresses(s.from)},
-          {"to", addresses(s.to)},
-          {"cc", addresses(s.cc)},
-          {"subject", s.subject},
-          {"date", s.date ? nlohmann::json(*s.date) : nlohmann::json(nullptr)},
-          {"date_raw", s.date_raw},
-          {"message_id", s.message_id},
-          {"in_reply_to", s.in_reply_to},
-          {"references", s.references},
-          {"snippet", s.snippet},
-          {"attachments", attachments},
-          {"encrypted", s.encrypted}};
+  nlohmann::json out = {{"v", Summary::kVersion},
+                        {"from", addresses(s.from)},
+                        {"to", addresses(s.to)},
+                        {"cc", addresses(s.cc)},
+                        {"subject", s.subject},
+                        {"date", s.date ? nlohmann::json(*s.date) : nlohmann::json(nullptr)},
+                        {"date_raw", s.date_raw},
+                        {"message_id", s.message_id},
+                        {"in_reply_to", s.in_reply_to},
+                        {"references", s.references},
+                        {"snippet", s.snippet},
+                        {"attachments", attachments},
+                        {"encrypted", s.encrypted}};
+  if (!s.bcc.empty()) out["bcc"] = addresses(s.bcc);
+  return out;
 }
 
 Result<Summary> summary_from_json(const nlohmann::json& j) {
@@ -250,6 +253,7 @@ Result<Summary> summary_from_json(const nlohmann::json& j) {
     s.from = addresses("from");
     s.to = addresses("to");
     s.cc = addresses("cc");
+    if (j.contains("bcc")) s.bcc = addresses("bcc");
     s.subject = j.at("subject").get<std::string>();
     if (!j.at("date").is_null()) s.date = j.at("date").get<int64_t>();
     s.date_raw = j.at("date_raw").get<std::string>();

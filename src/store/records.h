@@ -42,10 +42,10 @@ struct AccountRecord {
   std::string address;  // the primary address, as given at creation
   std::string plan = "default";
   bool disabled = false;
-  bool two_password_mode = false;  // the account key is locked by a separate mailbox password
+  bool two_password_mode = false;    // the account key is locked by a separate mailbox password
   Credentials credentials;           // of the login password
   Credentials recovery_credentials;  // of the recovery phrase (recovery login)
-  std::string account_key;  // opaque JSON document (docs/formats/keys.md, account record)
+  std::string account_key;           // opaque JSON document (docs/formats/keys.md, account record)
   int64_t created_at_ms = 0;
 };
 
@@ -80,9 +80,9 @@ struct SessionRecord {
 
 // The server half of one SRP exchange between "auth info" and "login". Single use.
 struct SrpChallenge {
-  std::string id;           // 32 hex digits, given to the client
-  std::string address_key;  // the folded address the client named (known or not)
-  std::string purpose;      // "login", "recovery", "password"
+  std::string id;             // 32 hex digits, given to the client
+  std::string address_key;    // the folded address the client named (known or not)
+  std::string purpose;        // "login", "recovery", "password"
   std::string server_secret;  // b, bytes
   std::string server_public;  // B, bytes
   int64_t expires_at_ms = 0;
@@ -170,16 +170,16 @@ struct LabelRecord {
 // server (docs/formats/messages.md, docs/formats/summary.md): never plaintext mail.
 struct MessageRecord {
   AccountId account;
-  std::string id;           // 16 lower-case hex digits, random; unique within the account
-  std::string address;      // the address it was delivered to, folded
-  std::string folder;       // a system folder id (kInbox, …) or a user folder's id
-  int64_t flags = 0;        // kFlag* bits
-  int64_t size = 0;         // bytes counted against the quota (the three parts below)
+  std::string id;       // 16 lower-case hex digits, random; unique within the account
+  std::string address;  // the address it was delivered to, folded
+  std::string folder;   // a system folder id (kInbox, …) or a user folder's id
+  int64_t flags = 0;    // kFlag* bits
+  int64_t size = 0;     // bytes counted against the quota (the three parts below)
   int64_t received_at_ms = 0;
-  std::string key_packets;  // binary PKESK/SKESK packets, concatenated
-  std::string data_packet;  // one binary SEIPD packet: get_message only (deliver takes the
-                            // Delivery's, listings leave it empty)
-  std::string summary;      // binary OpenPGP message whose plaintext is the summary JSON
+  std::string key_packets;          // binary PKESK/SKESK packets, concatenated
+  std::string data_packet;          // one binary SEIPD packet: get_message only (deliver takes the
+                                    // Delivery's, listings leave it empty)
+  std::string summary;              // binary OpenPGP message whose plaintext is the summary JSON
   int64_t expires_at_ms = 0;        // deleted for good from this time on; 0 = never
   std::vector<std::string> labels;  // label ids, sorted; deliver applies them too
 };
@@ -191,8 +191,8 @@ struct MessageRecord {
 // (docs/formats/outbound-queue.md). `message` is what the server sealed at rest, never the
 // plaintext: the store neither reads nor checks it.
 struct OutboundRecord {
-  std::string id;  // 16 lower-case hex digits
-  AccountId account{0};  // the sender's
+  std::string id;                       // 16 lower-case hex digits
+  AccountId account{0};                 // the sender's
   std::string sender;                   // envelope sender (MAIL FROM)
   std::vector<std::string> recipients;  // envelope recipients (RCPT TO), 1..kMaxOutboundRecipients
   std::string message;                  // sealed
@@ -210,6 +210,9 @@ struct Delivery {
   std::string data_packet;  // one binary SEIPD packet, the message every copy opens
   // Copies of the same message for other servers, queued in the same transaction.
   std::vector<OutboundRecord> outbound;
+  // A message in the Drafts folder of the LAST copy's account (the author's) that this
+  // delivery supersedes — a draft saved anew, or sent: deleted in the same transaction.
+  std::string replaces_draft;
 };
 
 // What Store::prune deleted.

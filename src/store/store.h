@@ -167,9 +167,9 @@ class Store {
   virtual Status set_plan(AccountId account, std::string_view plan) = 0;
   // Account reset: in one transaction, deletes the account's events, sessions, TOTP state,
   // recovery codes and every address but the primary one, then stores the new credentials
-  // (login and recovery), key documents and password mode. The account keeps its id and primary address. kNotFound.
-  // The new password mode is single-password (two_password_mode false): a reset sets one new
-  // password. `primary.address` must name the primary address (ASCII case folded; else
+  // (login and recovery), key documents and password mode. The account keeps its id and primary
+  // address. kNotFound. The new password mode is single-password (two_password_mode false): a reset
+  // sets one new password. `primary.address` must name the primary address (ASCII case folded; else
   // kInvalidArgument); its key_record and key_list replace the stored ones, the rest of
   // `primary` is ignored. The event cursor counter is kept, so a cursor is never reused.
   virtual Status reset_account(AccountId account, const Credentials& credentials,
@@ -207,9 +207,11 @@ class Store {
   // copies; each copy's size counts it in full against its account. A copy's folder, flags,
   // expires_at_ms and labels are stored. The delivery's outbound messages join the outbound
   // queue in the same transaction (kInvalidArgument: bad id, no or too many recipients, an
-  // empty message). An error of the call itself (kIo, kUnavailable) means nothing was stored.
-  // When this returns, every ok delivery survives a crash or power cut: callers batch many
-  // deliveries into one call so that they share one fsync (group commit).
+  // empty message). With replaces_draft, that draft of the last copy's account is deleted in
+  // the same transaction ("message.deleted" before the new copies' events); kNotFound when it
+  // is not in that account's Drafts. An error of the call itself (kIo, kUnavailable) means nothing
+  // was stored. When this returns, every ok delivery survives a crash or power cut: callers batch
+  // many deliveries into one call so that they share one fsync (group commit).
   virtual Result<std::vector<Status>> deliver(const std::vector<Delivery>& deliveries) = 0;
   // The outbound queue, oldest first (`limit` at most, skipping `offset`), and one job by id
   // (kNotFound). Claiming, retrying and removing jobs belong to the delivery workers.
@@ -219,8 +221,8 @@ class Store {
   // id, descending), `limit` at most, skipping `offset`; data_packet left empty, labels
   // filled. kNotFound (no such account or user folder), kInvalidArgument (not a folder id).
   virtual Result<std::vector<MessageRecord>> list_messages(AccountId account,
-                                                           std::string_view folder,
-                                                           size_t limit, size_t offset) = 0;
+                                                           std::string_view folder, size_t limit,
+                                                           size_t offset) = 0;
   // The whole copy, with its labels. kNotFound.
   virtual Result<MessageRecord> get_message(AccountId account, std::string_view id) = 0;
   // Bytes of the account's stored messages. kNotFound.

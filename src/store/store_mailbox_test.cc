@@ -65,8 +65,11 @@ class StoreMailboxTest : public StoreUsersFixture {
   void deliver(const std::vector<MessageRecord>& messages) {
     std::vector<Delivery> deliveries;
     for (const MessageRecord& m : messages) {
-      deliveries.push_back(Delivery{
-          .copies = {m}, .quota_bytes = {0}, .data_packet = m.data_packet, .outbound = {}});
+      deliveries.push_back(Delivery{.copies = {m},
+                                    .quota_bytes = {0},
+                                    .data_packet = m.data_packet,
+                                    .outbound = {},
+                                    .replaces_draft = {}});
     }
     auto statuses = store_->deliver(deliveries);
     ASSERT_TRUE(statuses.ok()) << statuses.error().describe();
@@ -608,19 +611,31 @@ TEST_P(StoreMailboxTest, DeliveryStoresFolderFlagsLabelsAndExpiry) {
   bad_flags.flags = 16;
   MessageRecord bad_expiry = message(alice_, 4);
   bad_expiry.expires_at_ms = -1;
-  auto statuses = store_->deliver(
-      {Delivery{.copies = {message(alice_, 5, bobs_folder)},
-                .quota_bytes = {0},
-                .data_packet = kBody,
-                .outbound = {}},
-       Delivery{
-           .copies = {foreign_label}, .quota_bytes = {0}, .data_packet = kBody, .outbound = {}},
-       Delivery{.copies = {bad_flags}, .quota_bytes = {0}, .data_packet = kBody, .outbound = {}},
-       Delivery{.copies = {bad_expiry}, .quota_bytes = {0}, .data_packet = kBody, .outbound = {}},
-       Delivery{.copies = {message(alice_, 6, "all")},
-                .quota_bytes = {0},
-                .data_packet = kBody,
-                .outbound = {}}});
+  auto statuses = store_->deliver({Delivery{.copies = {message(alice_, 5, bobs_folder)},
+                                            .quota_bytes = {0},
+                                            .data_packet = kBody,
+                                            .outbound = {},
+                                            .replaces_draft = {}},
+                                   Delivery{.copies = {foreign_label},
+                                            .quota_bytes = {0},
+                                            .data_packet = kBody,
+                                            .outbound = {},
+                                            .replaces_draft = {}},
+                                   Delivery{.copies = {bad_flags},
+                                            .quota_bytes = {0},
+                                            .data_packet = kBody,
+                                            .outbound = {},
+                                            .replaces_draft = {}},
+                                   Delivery{.copies = {bad_expiry},
+                                            .quota_bytes = {0},
+                                            .data_packet = kBody,
+                                            .outbound = {},
+                                            .replaces_draft = {}},
+                                   Delivery{.copies = {message(alice_, 6, "all")},
+                                            .quota_bytes = {0},
+                                            .data_packet = kBody,
+                                            .outbound = {},
+                                            .replaces_draft = {}}});
   ASSERT_TRUE(statuses.ok()) << statuses.error().describe();
   EXPECT_EQ((*statuses)[0].error().code, Errc::kNotFound);
   EXPECT_EQ((*statuses)[1].error().code, Errc::kNotFound);

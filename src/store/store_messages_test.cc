@@ -150,7 +150,8 @@ TEST_P(StoreMessagesTest, AFullMailboxRefusesTheWholeDeliveryAndOnlyIt) {
                                       copy_for(alice, "alice@example.org", "0000000000000002")},
                            .quota_bytes = {0, quota},
                            .data_packet = std::string(100, '\xd1'),
-                           .outbound = {}});
+                           .outbound = {},
+                           .replaces_draft = {}});
   batch.push_back(delivery_of({copy_for(bob, "bob@example.org", "0000000000000003")}));
   auto statuses = store_->deliver(batch);
   ASSERT_TRUE(statuses.ok()) << statuses.error().describe();
@@ -223,6 +224,56 @@ TEST_P(StoreMessagesTest, OutboundMessagesAreQueuedWithTheSentCopyOrNotAtAll) {
   EXPECT_EQ(code_of(store_->get_outbound("00000000000000c2")), Errc::kNotFound);
   EXPECT_EQ(code_of(store_->get_outbound("../etc")), Errc::kNotFound);
   EXPECT_TRUE(store_->list_outbound(10, 1)->empty());
+}
+
+TEST_P(StoreMessagesTest, ADraftIsReplacedOrSentInTheSameTransaction) {
+  AccountId alice = user("alice@example.org");
+  AccountId bob = user("bob@example.org");
+  auto draft = [&](std::string_view id) {
+    MessageRecord m = copy_for(alice, "alice@example.org", id);
+    m.folder = "drafts";
+    return m;
+  };
+  ASSERT_TRUE((*store_->deliver({delivery_of({draft("00000000000000d1")})}))[0].ok());
+  const Cursor before = *store_->last_cursor(alice);
+
+  // Saved anew: the old draft goes, the new one comes, deleted before created.
+  Delivery again = delivery_of({draft("00000000000000d2")});
+  again.replaces_draft = "00000000000000d1";
+  ASSERT_TRUE((*store_->deliver({again}))[0].ok());
+  EXPECT_EQ(code_of(store_->get_message(alice, "00000000000000d1")), Errc::kNotFound);
+  auto events = store_->events_after(alice, before, 10);
+  ASSERT_TRUE(events.ok());
+  ASSERT_EQ(events->size(), 2u);
+  EXPECT_EQ((*events)[0].kind, "message.deleted");
+  EXPECT_EQ((*events)[1].kind, "message.created");
+  EXPECT_EQ(store_->count_messages(alice, "drafts")->total, 1);
+
+  // A draft that is gone, or not in Drafts, spoils the delivery: nothing is stored.
+  Delivery stale = delivery_of({draft("00000000000000d3")});
+  stale.replaces_draft = "00000000000000d1";
+  EXPECT_EQ((*store_->deliver({stale}))[0].error().code, Errc::kNotFound);
+  EXPECT_EQ(code_of(store_->get_message(alice, "00000000000000d3")), Errc::kNotFound);
+  ASSERT_TRUE((*store_->deliver(
+      {delivery_of({copy_for(alice, "alice@example.org", "00000000000000e1")})}))[0]
+                  .ok());
+  Delivery not_a_draft = delivery_of({draft("00000000000000d4")});
+  not_a_draft.replaces_draft = "00000000000000e1";
+  EXPECT_EQ((*store_->deliver({not_a_draft}))[0].error().code, Errc::kNotFound);
+  EXPECT_TRUE(store_->get_message(alice, "00000000000000e1").ok());
+
+  // Sent: bob's copy and alice's Sent copy come, the draft (the last copy's account's) goes.
+  MessageRecord to_bob = copy_for(bob, "bob@example.org", "00000000000000f1");
+  MessageRecord sent = copy_for(alice, "alice@example.org", "00000000000000f2");
+  sent.folder = "sent";
+  Delivery send = delivery_of({to_bob, sent});
+  send.replaces_draft = "00000000000000d2";
+  ASSERT_TRUE((*store_->deliver({send}))[0].ok());
+  EXPECT_EQ(store_->count_messages(alice, "drafts")->total, 0);
+  EXPECT_TRUE(store_->get_message(bob, "00000000000000f1").ok());
+  EXPECT_EQ(store_->storage_used(alice).value(),
+            store_->get_message(alice, "00000000000000f2")->size +
+                store_->get_message(alice, "00000000000000e1")->size);
 }
 
 TEST_P(StoreMessagesTest, ListingIsNewestFirstAndPaged) {

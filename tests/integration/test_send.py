@@ -174,6 +174,56 @@ class SendTest(unittest.TestCase):
         self.assertNotEqual(bad.returncode, 0)
         self.assertIn("--expires", bad.stderr)
 
+    def test_a_draft_is_kept_encrypted_edited_and_sent_from_drafts(self):
+        attachment = pathlib.Path(tempfile.mkdtemp(prefix="sealmail-attach-")) / "notes.txt"
+        attachment.write_text(f"notes {CANARY}\n")
+        saved = json.loads(self.mail.run(
+            "draft", "--address", "alice@example.test", "--to", "bob@example.test",
+            "--bcc", "carol@example.test", "--subject", f"Draft {CANARY}", "--attach",
+            str(attachment), "--json",
+            stdin=self.mail.passwords["alice@example.test"] + f"\nFirst words {CANARY}.\n").stdout)
+        drafts = self.mail.list("alice@example.test", folder="drafts")
+        self.assertEqual([(m["id"], m["subject"]) for m in drafts],
+                         [(saved["id"], f"Draft {CANARY}")])
+        self.assertEqual(self.mail.list("bob@example.test"), [])  # a draft goes nowhere
+        shown = self.mail.run("read", "--address", "alice@example.test", saved["id"],
+                              stdin=self.mail.passwords["alice@example.test"] + "\n").stdout
+        self.assertIn("Bcc: carol@example.test", shown)
+        self.assertIn(f"First words {CANARY}.", shown)
+        self.assertIn("signature verified", shown)
+
+        # Edited: a new subject and text; recipients and the attachment stay.
+        text = pathlib.Path(attachment.parent) / "text.txt"
+        text.write_text(f"Final words {CANARY}.\n")
+        edited = json.loads(self.mail.run(
+            "draft", "--address", "alice@example.test", "--edit", saved["id"], "--subject",
+            f"Final {CANARY}", "--text", str(text), "--json",
+            stdin=self.mail.passwords["alice@example.test"] + "\n").stdout)
+        self.assertEqual([m["id"] for m in self.mail.list("alice@example.test", folder="drafts")],
+                         [edited["id"]])
+
+        # The draft's store rows hold nothing readable, and neither does the rest.
+        self.assert_no_canary_on_the_server()
+
+        refused = self.send("--draft", edited["id"], "--to", "dan@example.test", check=False)
+        self.assertNotEqual(refused.returncode, 0)
+        self.assertIn("sealmail draft --edit", refused.stderr)
+        sent = json.loads(self.send("--draft", edited["id"], "--json").stdout)
+        self.assertEqual(sorted(sent["end_to_end"]), ["bob@example.test", "carol@example.test"])
+        self.assertEqual(self.mail.list("alice@example.test", folder="drafts"), [])
+        for reader in ("bob@example.test", "carol@example.test"):
+            listed = self.mail.list(reader)
+            self.assertEqual([m["subject"] for m in listed], [f"Final {CANARY}"])
+            self.assertEqual([a["filename"] for a in listed[0]["attachments"]], ["notes.txt"])
+            raw = self.mail.read_one(reader, listed[0]["id"])["raw"]
+            self.assertIn(f"Final words {CANARY}.".encode(), raw)
+            self.assertNotIn(b"First words", raw)
+            self.assertNotIn(b"carol@example.test", raw)  # the draft's Bcc is not sent
+        # Sent once: the draft is gone.
+        again = self.send("--draft", edited["id"], check=False)
+        self.assertNotEqual(again.returncode, 0)
+        self.assertEqual(len(self.mail.list("bob@example.test")), 1)
+
     def test_refusals(self):
         unknown = self.send("--to", "nobody@example.test", body="x\n", check=False)
         self.assertNotEqual(unknown.returncode, 0)

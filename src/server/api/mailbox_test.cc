@@ -277,6 +277,68 @@ TEST_F(MailboxApi, BodiesAreChecked) {
   EXPECT_EQ(alice("GET", "/api/v1/messages/" + a).status, 200);
 }
 
+// What a client posts for a draft or a send: ciphertext the server cannot read.
+Json authored(const std::string& from) {
+  return {{"from", from},
+          {"data_packet", "ZGF0YQ=="},
+          {"summary_data_packet", "c3VtbWFyeQ=="},
+          {"key_packets", "a2V5cw=="},
+          {"summary_key_packets", "a2V5cw=="}};
+}
+
+TEST_F(MailboxApi, DraftsAreSavedReplacedAndLeaveDraftsWhenSent) {
+  Reply first = alice("POST", "/api/v1/drafts", authored(alice_.address));
+  ASSERT_EQ(first.status, 201) << first.raw;
+  const std::string one = first.body["id"];
+  Json counts;
+  EXPECT_EQ(listed("folder=drafts", &counts), Ids{one});
+  EXPECT_EQ(counts["unread"], 0);  // a draft is one's own: read
+
+  Json again = authored(alice_.address);
+  again["replaces"] = one;
+  Reply second = alice("POST", "/api/v1/drafts", again);
+  ASSERT_EQ(second.status, 201) << second.raw;
+  const std::string two = second.body["id"];
+  EXPECT_EQ(listed("folder=drafts"), Ids{two});
+  // Saving over a draft that is gone changes nothing.
+  Reply stale = alice("POST", "/api/v1/drafts", again);
+  EXPECT_EQ(stale.status, 404) << stale.raw;
+  EXPECT_EQ(stale.body["error"]["code"], "draft_not_found");
+  EXPECT_EQ(listed("folder=drafts"), Ids{two});
+  // Only a draft: an Inbox message cannot be replaced.
+  Json inbox = authored(alice_.address);
+  inbox["replaces"] = alice_message();
+  EXPECT_EQ(alice("POST", "/api/v1/drafts", inbox).status, 404);
+  EXPECT_EQ(alice("POST", "/api/v1/drafts", authored(bob_.address)).status, 403);
+  Json bad = authored(alice_.address);
+  bad["replaces"] = "../x";
+  EXPECT_EQ(alice("POST", "/api/v1/drafts", bad).status, 400);
+
+  // Bob can neither replace nor send alice's draft.
+  Json bobs = authored(bob_.address);
+  bobs["replaces"] = two;
+  EXPECT_EQ(bob("POST", "/api/v1/drafts", bobs).status, 404);
+  Json send = authored(bob_.address);
+  send["copies"] = {{{"address", alice_.address},
+                     {"key_packets", "a2V5cw=="},
+                     {"summary_key_packets", "a2V5cw=="}}};
+  send["sent"] = {{"key_packets", "a2V5cw=="}, {"summary_key_packets", "a2V5cw=="}};
+  send["draft"] = two;
+  EXPECT_EQ(bob("POST", "/api/v1/messages", send).status, 404);
+  EXPECT_EQ(listed("folder=inbox").size(), 1u);  // nothing from bob arrived
+
+  // Alice sends it: bob gets it, Sent has it, Drafts does not.
+  send["from"] = alice_.address;
+  send["copies"][0]["address"] = bob_.address;
+  Reply sent = alice("POST", "/api/v1/messages", send);
+  ASSERT_EQ(sent.status, 201) << sent.raw;
+  EXPECT_TRUE(listed("folder=drafts").empty());
+  EXPECT_EQ(listed("folder=sent"), Ids{sent.body["sent_id"].get<std::string>()});
+  EXPECT_EQ(bob("GET", "/api/v1/messages?folder=inbox").body["messages"].size(), 1u);
+  // Sent once: the draft is gone, so the same request again is refused.
+  EXPECT_EQ(alice("POST", "/api/v1/messages", send).status, 404);
+}
+
 TEST_F(MailboxApi, AnotherAccountsIdsAreNotFoundAndNeverTouched) {
   const std::string a = alice_message();
   const std::string mine = deliver(bob_account_, bob_.address, "inbox", 1000);

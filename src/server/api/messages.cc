@@ -205,33 +205,104 @@ Step<store::MessageRecord> copy_from(const Json& item, const std::string& summar
   return copy;
 }
 
+// What a send and a draft share: the author — "from", one of the caller's addresses — with
+// the account and its plan's message limit, and the message's data packet within that limit.
+struct Authored {
+  store::AddressRecord address;
+  store::AccountRecord account;
+  uint64_t max_message = 0;
+  std::string data_packet;
+  std::string summary_data_packet;
+  std::string replaces_draft;  // "draft" (send) or "replaces" (draft), "" without
+};
+
+Step<Authored> authored(ApiContext& ctx, const http::Request& request, store::AccountId caller,
+                        const Json& body, std::string_view draft_field) {
+  Authored out;
+  std::string from = SEALMAIL_API_TRY(text_field(body, "from", store::kMaxAddressBytes));
+  auto address = ctx.store.find_address(from);
+  if (!address.ok() || address->account != caller) {
+    return http::Response::error(403, "not_your_address", "you cannot send from " + from);
+  }
+  out.address = std::move(*address);
+  out.account = SEALMAIL_API_TRY(lift(ctx.store.get_account(caller), request));
+  out.max_message = plan_or_default(ctx.config, out.account.plan).max_message_bytes;
+  out.data_packet = SEALMAIL_API_TRY(bytes_field(body, "data_packet", max_send_body(ctx.config)));
+  if (out.data_packet.size() > out.max_message) {
+    return http::Response::error(
+        413, "message_too_large",
+        fmt::format("your plan sends messages of up to {} MiB", out.max_message >> 20));
+  }
+  out.summary_data_packet = SEALMAIL_API_TRY(bytes_field(body, "summary_data_packet", kMaxSummary));
+  auto draft = SEALMAIL_API_TRY(optional_text_field(body, draft_field, 16));
+  if (draft) {
+    if (!is_hex_id(*draft)) return bad_request(std::string(draft_field) + ": a message id");
+    out.replaces_draft = std::move(*draft);
+  }
+  return out;
+}
+
+// A delivery's outcome as an error response, or nothing when it was stored.
+std::optional<http::Response> delivery_failure(const Result<std::vector<Status>>& statuses,
+                                               const store::Delivery& delivery,
+                                               const http::Request& request) {
+  if (!statuses.ok()) return failure(statuses.error(), request);
+  const Status& status = statuses->front();
+  if (status.ok()) return std::nullopt;
+  if (status.error().code == Errc::kLimitExceeded) {
+    return http::Response::error(507, "mailbox_full", "a recipient's mailbox or your own is full");
+  }
+  if (status.error().code == Errc::kNotFound && !delivery.replaces_draft.empty()) {
+    return http::Response::error(404, "draft_not_found",
+                                 "no draft " + delivery.replaces_draft + " in your Drafts");
+  }
+  return failure(status.error(), request);
+}
+
+// POST /api/v1/drafts — a draft, encrypted by the client to the author alone (Bcc recipients
+// and all), kept in Drafts and marked read. With "replaces", the draft it supersedes is
+// deleted in the same transaction; sending one ("draft" in POST /api/v1/messages) does the
+// same. The body may be as large as a sent message.
+http::Response save_draft(ApiContext& ctx, const http::Request& request) {
+  auto session = SEALMAIL_API_TRY(authenticate(ctx, request, {"full"}));
+  Json body = SEALMAIL_API_TRY(json_object(request));
+  Authored author = SEALMAIL_API_TRY(authored(ctx, request, session.account, body, "replaces"));
+  store::MessageRecord copy = SEALMAIL_API_TRY(copy_from(body, author.summary_data_packet));
+  copy.account = session.account;
+  copy.id = random_token_hex(8);
+  copy.address = author.address.address;
+  copy.folder = std::string(store::kDrafts);
+  copy.flags = store::kFlagSeen;
+  copy.received_at_ms = ctx.now_ms();
+  store::Delivery delivery;
+  delivery.data_packet = std::move(author.data_packet);
+  delivery.copies.push_back(copy);
+  delivery.quota_bytes.push_back(storage_limit(ctx.config, author.account.plan));
+  delivery.replaces_draft = std::move(author.replaces_draft);
+  auto statuses = ctx.store.deliver({delivery});
+  if (auto failed = delivery_failure(statuses, delivery, request)) return std::move(*failed);
+  if (ctx.events != nullptr) ctx.events->notify(session.account);
+  return http::Response::json(201, {{"id", copy.id}});
+}
+
 // POST /api/v1/messages — send. The client has encrypted (and signed) the message once, to
 // every recipient's address key here and its own: one data packet, and per recipient the key
 // packets that open it. Each recipient here gets a copy in its Inbox; the sender keeps one in
 // Sent (its own id, so that a message to oneself keeps both). Messages for other servers
-// ("outbound": the client's PGP/MIME or signed cleartext) are sealed and queued.
+// ("outbound": the client's PGP/MIME or signed cleartext) are sealed and queued. A "draft"
+// it was written as leaves Drafts in the same transaction.
 // All copies are stored in one transaction or none (409-free: ids are fresh). The body may be
 // as large as the largest plan's max_message (in base64); the sender's session is checked
 // before it is read (admit_send), the sender's own plan once it is.
 http::Response send(ApiContext& ctx, const http::Request& request) {
   auto session = SEALMAIL_API_TRY(authenticate(ctx, request, {"full"}));
   Json body = SEALMAIL_API_TRY(json_object(request));
-  std::string from = SEALMAIL_API_TRY(text_field(body, "from", store::kMaxAddressBytes));
-  auto sender = ctx.store.find_address(from);
-  if (!sender.ok() || sender->account != session.account) {
-    return http::Response::error(403, "not_your_address", "you cannot send from " + from);
-  }
-  auto own = SEALMAIL_API_TRY(lift(ctx.store.get_account(session.account), request));
-  const uint64_t max_message = plan_or_default(ctx.config, own.plan).max_message_bytes;
-  std::string data_packet =
-      SEALMAIL_API_TRY(bytes_field(body, "data_packet", max_send_body(ctx.config)));
-  if (data_packet.size() > max_message) {
-    return http::Response::error(
-        413, "message_too_large",
-        fmt::format("your plan sends messages of up to {} MiB", max_message >> 20));
-  }
-  std::string summary_data =
-      SEALMAIL_API_TRY(bytes_field(body, "summary_data_packet", kMaxSummary));
+  Authored author = SEALMAIL_API_TRY(authored(ctx, request, session.account, body, "draft"));
+  const uint64_t max_message = author.max_message;
+  const store::AccountRecord& own = author.account;
+  const store::AddressRecord* sender = &author.address;
+  std::string data_packet = std::move(author.data_packet);
+  const std::string& summary_data = author.summary_data_packet;
   auto copies = body.find("copies");
   if (copies == body.end() || !copies->is_array() || copies->size() > kMaxCopies) {
     return bad_request("copies: an array of at most 100 recipients");
@@ -287,15 +358,10 @@ http::Response send(ApiContext& ctx, const http::Request& request) {
   add(SEALMAIL_API_TRY(copy_from(sent_item, summary_data)), own, random_token_hex(8),
       sender->address, "sent");
   delivery.outbound = std::move(outbound);
+  delivery.replaces_draft = std::move(author.replaces_draft);
 
-  auto statuses = SEALMAIL_API_TRY(lift(ctx.store.deliver({delivery}), request));
-  if (!statuses[0].ok()) {
-    if (statuses[0].error().code == Errc::kLimitExceeded) {
-      return http::Response::error(507, "mailbox_full",
-                                   "a recipient's mailbox or your own is full");
-    }
-    return failure(statuses[0].error(), request);
-  }
+  auto statuses = ctx.store.deliver({delivery});
+  if (auto failed = delivery_failure(statuses, delivery, request)) return std::move(*failed);
   if (ctx.events != nullptr) {
     for (const store::MessageRecord& copy : delivery.copies) ctx.events->notify(copy.account);
   }
@@ -309,18 +375,28 @@ http::Response send(ApiContext& ctx, const http::Request& request) {
       201, {{"id", id}, {"sent_id", delivery.copies.back().id}, {"queued", queued}});
 }
 
+// A large body's admission: a full session, checked on the header before the body is read.
+std::function<std::optional<http::Response>(const http::Request&)> admit_full(
+    std::shared_ptr<ApiContext> ctx) {
+  return [ctx](const http::Request& r) -> std::optional<http::Response> {
+    auto session = authenticate(*ctx, r, {"full"});
+    if (session.index() == 1) return std::get<1>(std::move(session));
+    return std::nullopt;
+  };
+}
+
 }  // namespace
 
 void register_messages(http::Router& router, std::shared_ptr<ApiContext> ctx) {
   router.add("GET", "/api/v1/messages", [ctx](const http::Request& r) { return list(*ctx, r); });
   router.add(
       "POST", "/api/v1/messages", [ctx](const http::Request& r) { return send(*ctx, r); },
-      http::LargeBody{.max_body_bytes = max_send_body(ctx->config),
-                      .admit = [ctx](const http::Request& r) -> std::optional<http::Response> {
-                        auto session = authenticate(*ctx, r, {"full"});
-                        if (session.index() == 1) return std::get<1>(std::move(session));
-                        return std::nullopt;
-                      }});
+      http::LargeBody{
+          .max_body_bytes = max_send_body(ctx->config), .admit = admit_full(ctx), .sink = {}});
+  router.add(
+      "POST", "/api/v1/drafts", [ctx](const http::Request& r) { return save_draft(*ctx, r); },
+      http::LargeBody{
+          .max_body_bytes = max_send_body(ctx->config), .admit = admit_full(ctx), .sink = {}});
   router.add("POST", "/api/v1/messages/summaries",
              [ctx](const http::Request& r) { return summaries(*ctx, r); });
   router.add("GET", "/api/v1/messages/{id}",

@@ -642,6 +642,17 @@ Result<int64_t> SqliteStore::set_expiry(AccountId account, const std::vector<std
   });
 }
 
+Status delete_draft_in(Connection& db, AccountId account, std::string_view id, int64_t now) {
+  Statement remove = SEALMAIL_TRY(db.prepare(
+      "DELETE FROM messages WHERE account_id = ?1 AND message_id = ?2 AND folder = 'drafts' "
+      "RETURNING message_id, size"));
+  remove.bind(1, account.value).bind_text(2, id);
+  if (SEALMAIL_TRY(finish_delete(db, account, remove, now)) == 0) {
+    return make_error(Errc::kNotFound, "no such draft");
+  }
+  return {};
+}
+
 Result<int64_t> SqliteStore::delete_messages(AccountId account,
                                              const std::vector<std::string>& ids) {
   SEALMAIL_RETURN_IF_ERROR(internal::check_message_ids(ids));

@@ -127,10 +127,13 @@ Status insert_delivery(Connection& db, const Delivery& delivery, int64_t now) {
     }
   }
   SEALMAIL_RETURN_IF_ERROR(db.exec("SAVEPOINT delivery"));
-  // One body row for all copies; the copies' rows count its references.
   Status stored;
+  if (!delivery.replaces_draft.empty()) {
+    stored = delete_draft_in(db, delivery.copies.back().account, delivery.replaces_draft, now);
+  }
+  // One body row for all copies; the copies' rows count its references.
   int64_t body_id = 0;
-  {
+  if (stored.ok()) {
     Statement body = SEALMAIL_TRY(
         db.prepare("INSERT INTO bodies (data_packet, refs) VALUES (?1, ?2) RETURNING body_id"));
     body.bind_blob(1, delivery.data_packet).bind(2, to_int64(delivery.copies.size()));
@@ -216,8 +219,8 @@ Result<std::vector<MessageRecord>> run_listing(Connection& db, AccountId account
 
 // Statuses that belong to one delivery rather than to the whole call.
 bool is_per_delivery(Errc code) {
-  return code == Errc::kLimitExceeded || code == Errc::kNotFound ||
-         code == Errc::kAlreadyExists || code == Errc::kInvalidArgument;
+  return code == Errc::kLimitExceeded || code == Errc::kNotFound || code == Errc::kAlreadyExists ||
+         code == Errc::kInvalidArgument;
 }
 
 }  // namespace
@@ -238,8 +241,9 @@ Status SqliteStore::add_alias(std::string_view alias, std::string_view target) {
     Statement exists = SEALMAIL_TRY(db.prepare("SELECT 1 FROM addresses WHERE address_key = ?1"));
     exists.bind_text(1, target_key);
     if (!SEALMAIL_TRY(exists.step())) return make_error(Errc::kNotFound, "no such address");
-    Statement insert = SEALMAIL_TRY(db.prepare(
-        "INSERT INTO aliases (alias_key, alias, target_key, created_at_ms) VALUES (?1, ?2, ?3, ?4)"));
+    Statement insert =
+        SEALMAIL_TRY(db.prepare("INSERT INTO aliases (alias_key, alias, target_key, created_at_ms) "
+                                "VALUES (?1, ?2, ?3, ?4)"));
     insert.bind_text(1, alias_key).bind_text(2, alias).bind_text(3, target_key);
     insert.bind(4, unix_time_ms());
     return insert.run();
@@ -281,12 +285,12 @@ Status SqliteStore::set_catch_all(std::string_view domain, std::string_view addr
   const std::string name = ascii_lowercase(domain);
   return with_writer([&](Connection& db) -> Status {
     if (!target.empty()) {
-      Statement exists =
-          SEALMAIL_TRY(db.prepare("SELECT 1 FROM addresses WHERE address_key = ?1"));
+      Statement exists = SEALMAIL_TRY(db.prepare("SELECT 1 FROM addresses WHERE address_key = ?1"));
       exists.bind_text(1, target);
       if (!SEALMAIL_TRY(exists.step())) return make_error(Errc::kNotFound, "no such address");
     }
-    Statement update = SEALMAIL_TRY(db.prepare("UPDATE domains SET catch_all = ?2 WHERE name = ?1"));
+    Statement update =
+        SEALMAIL_TRY(db.prepare("UPDATE domains SET catch_all = ?2 WHERE name = ?1"));
     update.bind_text(1, name).bind_text(2, target);
     SEALMAIL_RETURN_IF_ERROR(update.run());
     if (db.changes() == 0) return make_error(Errc::kNotFound, "no such domain");
@@ -311,8 +315,8 @@ Result<std::vector<Status>> SqliteStore::deliver(const std::vector<Delivery>& de
 }
 
 Result<std::vector<MessageRecord>> SqliteStore::list_messages(AccountId account,
-                                                              std::string_view folder,
-                                                              size_t limit, size_t offset) {
+                                                              std::string_view folder, size_t limit,
+                                                              size_t offset) {
   if (folder != kAllMail) SEALMAIL_RETURN_IF_ERROR(internal::check_folder_id(folder));
   return with_reader([&](Connection& db) -> Result<std::vector<MessageRecord>> {
     Transaction txn = SEALMAIL_TRY(Transaction::begin(db, Transaction::Kind::kRead));
@@ -413,10 +417,10 @@ Result<std::vector<MessageRecord>> SqliteStore::get_summaries(AccountId account,
 Result<MessageRecord> SqliteStore::get_message(AccountId account, std::string_view id) {
   return with_reader([&](Connection& db) -> Result<MessageRecord> {
     Transaction txn = SEALMAIL_TRY(Transaction::begin(db, Transaction::Kind::kRead));
-    Statement select = SEALMAIL_TRY(db.prepare(
-        std::string(kSelectMessage) +
-        ", b.data_packet FROM messages AS m JOIN bodies AS b ON b.body_id = m.body_id "
-        "WHERE m.account_id = ?1 AND m.message_id = ?2"));
+    Statement select = SEALMAIL_TRY(
+        db.prepare(std::string(kSelectMessage) +
+                   ", b.data_packet FROM messages AS m JOIN bodies AS b ON b.body_id = m.body_id "
+                   "WHERE m.account_id = ?1 AND m.message_id = ?2"));
     select.bind(1, account.value).bind_text(2, id);
     if (!SEALMAIL_TRY(select.step())) return make_error(Errc::kNotFound, "no such message");
     std::vector<MessageRecord> one;

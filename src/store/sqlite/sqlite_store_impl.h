@@ -40,6 +40,9 @@ std::string json_array(const std::vector<std::string>& ids);
 // Queues one outbound message inside the caller's write transaction (sqlite_outbound.cc).
 // kInvalidArgument (bad id, no or too many recipients, empty message), kAlreadyExists.
 Status insert_outbound(Connection& db, const OutboundRecord& job);
+// Deletes `id` from `account`'s Drafts inside the caller's write transaction, with its
+// "message.deleted" event (sqlite_mailbox.cc). kNotFound when it is not there.
+Status delete_draft_in(Connection& db, AccountId account, std::string_view id, int64_t now);
 // Store::delete_expired inside the caller's write transaction (sqlite_mailbox.cc).
 Result<int64_t> delete_expired_in(Connection& db, int64_t now_ms, size_t limit);
 
