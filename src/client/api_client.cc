@@ -73,7 +73,17 @@ ApiClient::ApiClient(HttpsClient http, std::string server_url)
 Result<Json> ApiClient::call(std::string_view method, std::string_view target, const Json& body,
                              Auth auth) {
   std::string text = body.is_null() ? std::string() : body.dump();
-  auto reply = send(method, target, text, auth);
+  return send_refreshing(method, target, text, "application/json", auth);
+}
+
+Result<Json> ApiClient::upload(std::string_view target, std::string_view bytes) {
+  return send_refreshing("POST", target, bytes, "application/octet-stream", Auth::kBearer);
+}
+
+Result<Json> ApiClient::send_refreshing(std::string_view method, std::string_view target,
+                                        std::string_view body, std::string_view content_type,
+                                        Auth auth) {
+  auto reply = send(method, target, body, content_type, auth);
   if (!reply.ok() && last_error_ && last_error_->status == 401 &&
       last_error_->code == "unauthorized" && auth == Auth::kBearer &&
       !tokens_.refresh_token.empty()) {
@@ -82,16 +92,16 @@ Result<Json> ApiClient::call(std::string_view method, std::string_view target, c
       last_error_ = original;
       return reply;
     }
-    return send(method, target, text, auth);
+    return send(method, target, body, content_type, auth);
   }
   return reply;
 }
 
 Result<Json> ApiClient::send(std::string_view method, std::string_view target,
-                             const std::string& body, Auth auth) {
+                             std::string_view body, std::string_view content_type, Auth auth) {
   last_error_.reset();
   std::string_view bearer = auth == Auth::kBearer ? tokens_.access_token : std::string_view();
-  HttpResponse response = SEALMAIL_TRY(http_.request(method, target, body, bearer));
+  HttpResponse response = SEALMAIL_TRY(http_.request(method, target, body, bearer, content_type));
   if (response.status < 200 || response.status > 299) {
     last_error_ = api_error(response, http_.server().authority());
     return make_error(errc_for_status(response.status), last_error_->message);
@@ -106,8 +116,9 @@ Result<Json> ApiClient::send(std::string_view method, std::string_view target,
 }
 
 bool ApiClient::refresh() {
-  auto reply = send("POST", "/api/v1/auth/refresh",
-                    Json{{"refresh_token", tokens_.refresh_token}}.dump(), Auth::kNone);
+  auto reply =
+      send("POST", "/api/v1/auth/refresh", Json{{"refresh_token", tokens_.refresh_token}}.dump(),
+           "application/json", Auth::kNone);
   if (!reply.ok()) return false;
   auto tokens = parse_session_tokens(*reply);
   if (!tokens.ok()) return false;

@@ -62,6 +62,10 @@ class ApiClient {
   Result<nlohmann::json> call(std::string_view method, std::string_view target,
                               const nlohmann::json& body = nullptr, Auth auth = Auth::kBearer);
 
+  // POSTs `bytes` as application/octet-stream (an upload, docs/api.md) and returns the reply's
+  // JSON, as call().
+  Result<nlohmann::json> upload(std::string_view target, std::string_view bytes);
+
   // The error of the last call() that the server refused; nullopt after a success or a
   // transport failure.
   const std::optional<ApiError>& last_error() const { return last_error_; }
@@ -78,7 +82,11 @@ class ApiClient {
 
  private:
   Result<nlohmann::json> send(std::string_view method, std::string_view target,
-                              const std::string& body, Auth auth);
+                              std::string_view body, std::string_view content_type, Auth auth);
+  // send(), and once more after refreshing the tokens when the access token has expired.
+  Result<nlohmann::json> send_refreshing(std::string_view method, std::string_view target,
+                                         std::string_view body, std::string_view content_type,
+                                         Auth auth);
   bool refresh();
 
   // Constant after construction.

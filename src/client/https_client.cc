@@ -125,13 +125,16 @@ namespace internal {
 
 Result<std::string> serialize_request(const ServerAddress& server, std::string_view method,
                                       std::string_view target, std::string_view body,
-                                      std::string_view bearer) {
+                                      std::string_view bearer, std::string_view content_type) {
   if (!is_token(method)) return make_error(Errc::kInvalidArgument, "not an HTTP method");
   if (target.empty() || target.front() != '/' || !is_visible_ascii(target)) {
     return make_error(Errc::kInvalidArgument, "the request target must be an absolute path");
   }
   if (!is_visible_ascii(bearer)) {
     return make_error(Errc::kInvalidArgument, "the bearer token must be visible ASCII");
+  }
+  if (content_type.find_first_of("\r\n") != std::string_view::npos) {
+    return make_error(Errc::kInvalidArgument, "a content type is one line");
   }
   std::string out;
   out.reserve(256 + target.size() + bearer.size() + body.size());
@@ -146,7 +149,7 @@ Result<std::string> serialize_request(const ServerAddress& server, std::string_v
   if (!body.empty() || method == "POST" || method == "PUT" || method == "PATCH") {
     out.append("Content-Length: ").append(std::to_string(body.size())).append("\r\n");
   }
-  if (!body.empty()) out.append("Content-Type: application/json\r\n");
+  if (!body.empty()) out.append("Content-Type: ").append(content_type).append("\r\n");
   out.append("\r\n");
   out.append(body);
   return out;

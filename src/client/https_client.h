@@ -108,8 +108,9 @@ class HttpsClient {
 
   // Sends one request and reads the whole response. The request carries Host, User-Agent:
   // sealmail/<version>, Content-Length when there is a body (or the method is POST/PUT/PATCH),
-  // Content-Type: application/json when body is non-empty and Authorization: Bearer <token>
-  // when bearer is non-empty. `method` must be an HTTP token, `target` an origin-form target
+  // Content-Type: `content_type` (one line) when body is non-empty and Authorization: Bearer
+  // <token> when bearer is non-empty. `method` must be an HTTP token, `target` an origin-form
+  // target
   // ("/api/v1/x?y=1") and `bearer` visible ASCII; else kInvalidArgument before connecting.
   // Keeps the connection open and reuses it unless the server says Connection: close.
   // Errors: kUnavailable ("cannot reach HOST:PORT: reason" — resolve, connect, TLS handshake,
@@ -117,7 +118,8 @@ class HttpsClient {
   // kPermissionDenied (certificate refused), kLimitExceeded (response too big), kInvalidArgument
   // (malformed response), kIo / kCorruption (the known_servers file).
   Result<HttpResponse> request(std::string_view method, std::string_view target,
-                               std::string_view body = {}, std::string_view bearer = {});
+                               std::string_view body = {}, std::string_view bearer = {},
+                               std::string_view content_type = "application/json");
 
   const ServerAddress& server() const;
 

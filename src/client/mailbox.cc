@@ -267,7 +267,11 @@ Result<Mailbox> Mailbox::open(ApiClient& api, std::string_view key_password) {
     SEALMAIL_RETURN_IF_ERROR(pgp::unlock_address(keyring, account, key));
     records.push_back(std::move(key));
   }
-  return Mailbox(api, std::move(keyring), std::move(records));
+  Mailbox mailbox(api, std::move(keyring), std::move(records));
+  if (auto quota = doc.find("quota"); quota != doc.end() && quota->is_object()) {
+    mailbox.max_message_bytes_ = std::max<int64_t>(0, int_member(*quota, "max_message_bytes"));
+  }
+  return mailbox;
 }
 
 Result<MessageListing> Mailbox::listing_from(const Json& item) {

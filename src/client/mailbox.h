@@ -139,6 +139,9 @@ class Mailbox {
   // secret key is unlocked in keyring() and signs what is sent from that address.
   const std::vector<pgp::AddressKeyRecord>& addresses() const { return addresses_; }
   pgp::Keyring& keyring() { return keyring_; }
+  // The largest message the account's plan sends (its encrypted body), 0 if the server did
+  // not say: checked here before anything is uploaded.
+  int64_t max_message_bytes() const { return max_message_bytes_; }
   ApiClient& api() { return *api_; }
 
  private:
@@ -150,6 +153,7 @@ class Mailbox {
   ApiClient* api_;
   pgp::Keyring keyring_;
   std::vector<pgp::AddressKeyRecord> addresses_;
+  int64_t max_message_bytes_ = 0;
 };
 
 }  // namespace sealmail::client

@@ -121,6 +121,18 @@ TEST(RequestWire, DefaultPortAndNoBody) {
             std::string::npos);
 }
 
+TEST(RequestWire, AnUploadSaysItsContentType) {
+  ServerAddress server = parse_server_url("https://mail.example").value();
+  auto wire = internal::serialize_request(server, "POST", "/api/v1/uploads", "\xd2\x01", "t",
+                                          "application/octet-stream");
+  ASSERT_TRUE(wire.ok());
+  EXPECT_NE(wire->find("\r\nContent-Type: application/octet-stream\r\n"), std::string::npos);
+  EXPECT_EQ(wire->find("application/json"), std::string::npos);
+  EXPECT_EQ(
+      internal::serialize_request(server, "POST", "/x", "x", "", "a/b\r\nX-Evil: 1").error().code,
+      Errc::kInvalidArgument);
+}
+
 TEST(RequestWire, RefusesWhatCouldSplitTheHeader) {
   ServerAddress server = parse_server_url("https://mail.example").value();
   struct Case {

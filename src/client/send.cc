@@ -60,6 +60,32 @@ Result<std::optional<pgp::PublicKey>> outside_key(const Contacts& contacts,
   return contact->key;
 }
 
+// A data packet this large or larger is uploaded on its own, as raw bytes that the server
+// streams to its store (POST /api/v1/uploads), rather than in base64 inside the JSON.
+constexpr size_t kUploadFrom = size_t{1} << 20;
+
+// Puts the data packet into `request`: inline, or uploaded first and named. One larger than the
+// plan allows is refused here, before it is sent, in the server's words.
+Status attach_body(Mailbox& mailbox, const std::string& data_packet, Json& request) {
+  const int64_t limit = mailbox.max_message_bytes();
+  if (limit > 0 && static_cast<int64_t>(data_packet.size()) > limit) {
+    return make_error(Errc::kLimitExceeded,
+                      "the message is too large: your plan sends messages of up to " +
+                          std::to_string(limit >> 20) + " MiB");
+  }
+  ApiClient& api = mailbox.api();
+  if (data_packet.size() < kUploadFrom) {
+    request["data_packet"] = base64_encode(data_packet);
+    return {};
+  }
+  Json reply = SEALMAIL_TRY(api.upload("/api/v1/uploads", data_packet));
+  if (!reply.contains("upload") || !reply["upload"].is_string()) {
+    return make_error(Errc::kInternal, "the server did not say where the upload is");
+  }
+  request["data_packet_upload"] = reply["upload"];
+  return {};
+}
+
 // The address `message` is written from: its `from`, or the account's primary address.
 Result<const pgp::AddressKeyRecord*> author_of(Mailbox& mailbox, const Outgoing& message) {
   if (mailbox.addresses().empty()) return make_error(Errc::kNotFound, "the account has no address");
@@ -103,11 +129,11 @@ Result<std::string> save_draft(Mailbox& mailbox, const Outgoing& message) {
       SEALMAIL_TRY(pgp::encrypt(mailbox.keyring(), summary, own));
   Json request{
       {"from", author->address},
-      {"data_packet", base64_encode(body.data_packet)},
       {"key_packets", base64_encode(packets_for(body, author->public_key))},
       {"summary_data_packet", base64_encode(summary_message.data_packet)},
       {"summary_key_packets", base64_encode(packets_for(summary_message, author->public_key))}};
   if (!message.draft.empty()) request["replaces"] = message.draft;
+  SEALMAIL_RETURN_IF_ERROR(attach_body(mailbox, body.data_packet, request));
   Json reply = SEALMAIL_TRY(mailbox.api().call("POST", "/api/v1/drafts", request));
   if (!reply.contains("id") || !reply["id"].is_string()) {
     return make_error(Errc::kInternal, "the server did not say where the draft is");
@@ -225,7 +251,6 @@ Result<SentMessage> send(Mailbox& mailbox, const Contacts& contacts, const Outgo
   Json request{
       {"from", sender->address},
       {"outbound", std::move(outbound)},
-      {"data_packet", base64_encode(body.data_packet)},
       {"summary_data_packet", base64_encode(summary_message.data_packet)},
       {"copies", std::move(copies)},
       {"sent",
@@ -233,6 +258,7 @@ Result<SentMessage> send(Mailbox& mailbox, const Contacts& contacts, const Outgo
         {"summary_key_packets", base64_encode(packets_for(summary_message, sender->public_key))}}}};
   if (message.expires_at_ms > 0) request["expires_ms"] = message.expires_at_ms;
   if (!message.draft.empty()) request["draft"] = message.draft;
+  SEALMAIL_RETURN_IF_ERROR(attach_body(mailbox, body.data_packet, request));
   Json reply = SEALMAIL_TRY(mailbox.api().call("POST", "/api/v1/messages", request));
   SentMessage sent;
   sent.id = reply.value("id", "");

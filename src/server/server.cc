@@ -83,10 +83,28 @@ std::shared_ptr<net::EngineFactory> mx_engines(const Config& config,
   return std::make_shared<smtp::SmtpEngineFactory>(std::move(sink), limits);
 }
 
+// The directory uploads are spooled in on their way to the store (0700), emptied of what a
+// previous run left: a spool file outlives its request only if the process died during it.
+Result<std::filesystem::path> fresh_spool(const std::filesystem::path& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (!ec) {
+    std::filesystem::permissions(dir, std::filesystem::perms::owner_all,
+                                 std::filesystem::perm_options::replace, ec);
+  }
+  for (auto it = std::filesystem::directory_iterator(dir, ec);
+       !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
+    if (it->path().extension() == ".part") std::filesystem::remove(it->path(), ec);
+  }
+  if (ec) return make_error(Errc::kIo, "cannot prepare " + dir.string() + ": " + ec.message());
+  return dir;
+}
+
 Result<std::shared_ptr<api::ApiContext>> api_context(const Config& config, store::Store& store,
                                                      EventNotifier& events) {
   std::string secret = SEALMAIL_TRY(store.server_secret("unknown-user-srp", random_bytes(32)));
   auto queue_key = SEALMAIL_TRY(QueueKey::load_or_create(config.data_dir / "queue.key"));
+  const std::filesystem::path spool = SEALMAIL_TRY(fresh_spool(config.data_dir / "spool"));
   return std::make_shared<api::ApiContext>(
       api::ApiContext{.store = store,
                       .config = config,
@@ -94,7 +112,8 @@ Result<std::shared_ptr<api::ApiContext>> api_context(const Config& config, store
                       .srp = auth::SrpParams{},
                       .unknown_user_secret = secret,
                       .events = &events,
-                      .queue_key = std::make_shared<QueueKey>(std::move(queue_key))});
+                      .queue_key = std::make_shared<QueueKey>(std::move(queue_key)),
+                      .spool_dir = spool});
 }
 
 // librnp writes parser warnings ("wrong key tag …", never key or message content) to file

@@ -208,6 +208,8 @@ struct Delivery {
   // account's use inside the transaction.
   std::vector<int64_t> quota_bytes;
   std::string data_packet;  // one binary SEIPD packet, the message every copy opens
+  // Or instead: an upload of the LAST copy's account holding that packet (Store::add_upload).
+  std::string body_upload;
   // Copies of the same message for other servers, queued in the same transaction.
   std::vector<OutboundRecord> outbound;
   // A message in the Drafts folder of the LAST copy's account (the author's) that this
@@ -222,6 +224,7 @@ struct Pruned {
   int64_t failures = 0;
   int64_t invites = 0;
   int64_t messages = 0;  // expired messages (Store::delete_expired)
+  int64_t uploads = 0;   // uploads never used
 };
 
 }  // namespace sealmail::store

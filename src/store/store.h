@@ -92,6 +92,9 @@ inline constexpr size_t kMaxIdsPerEvent = 10'000;
 inline constexpr size_t kMaxOutboundRecipients = 100;
 // Expired messages one prune() deletes at most.
 inline constexpr size_t kPruneMessages = 10'000;
+// Uploads (add_upload) an account may hold unused at once, and how long one is kept unused.
+inline constexpr size_t kMaxPendingUploads = 16;
+inline constexpr int64_t kUploadLifetimeMs = int64_t{24} * 3600 * 1000;
 //
 // Every call below the event log checks its input the same way: an address follows
 // create_account's rules; an id, token or code hash, scope, purpose, plan, failure key, secret
@@ -209,10 +212,20 @@ class Store {
   // queue in the same transaction (kInvalidArgument: bad id, no or too many recipients, an
   // empty message). With replaces_draft, that draft of the last copy's account is deleted in
   // the same transaction ("message.deleted" before the new copies' events); kNotFound when it
-  // is not in that account's Drafts. An error of the call itself (kIo, kUnavailable) means nothing
+  // is not in that account's Drafts. With body_upload instead of data_packet, the copies share
+  // that upload's body (add_upload; it must be the last copy's account's: else kNotFound) and
+  // the upload is used up. An error of the call itself (kIo, kUnavailable) means nothing
   // was stored. When this returns, every ok delivery survives a crash or power cut: callers batch
   // many deliveries into one call so that they share one fsync (group commit).
   virtual Result<std::vector<Status>> deliver(const std::vector<Delivery>& deliveries) = 0;
+  // Stores a message body ahead of the delivery that will use it (Delivery::body_upload): a
+  // data packet of `size` bytes (1..kMaxMessageBytes) read from `data` in pieces, so that a
+  // large upload is never held in memory. Durable when this returns. kInvalidArgument (bad id
+  // or size), kAlreadyExists (id collides), kLimitExceeded (the account holds
+  // kMaxPendingUploads unused already), kNotFound (no such account), kIo (`data` ended early).
+  // Unused uploads are deleted by prune() after kUploadLifetimeMs.
+  virtual Status add_upload(AccountId account, std::string_view id, std::istream& data,
+                            int64_t size, int64_t now_ms) = 0;
   // The outbound queue, oldest first (`limit` at most, skipping `offset`), and one job by id
   // (kNotFound). Claiming, retrying and removing jobs belong to the delivery workers.
   virtual Result<std::vector<OutboundRecord>> list_outbound(size_t limit, size_t offset) = 0;
@@ -409,7 +422,8 @@ class Store {
   // Deletes, in one transaction, what can no longer be used: challenges and invites expired at
   // now_ms, sessions whose access and refresh tokens have both expired, failure counts whose
   // last failure is older than `failure_window_ms` (they would count as zero anyway), and up to
-  // kPruneMessages expired messages (as delete_expired; a larger backlog takes several calls).
+  // kPruneMessages expired messages (as delete_expired; a larger backlog takes several calls),
+  // and uploads unused for kUploadLifetimeMs.
   // Servers call it periodically; several may at once. kInvalidArgument for a negative window.
   virtual Result<Pruned> prune(int64_t now_ms, int64_t failure_window_ms) = 0;
 

@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cstdio>
 #include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -150,6 +152,7 @@ TEST_P(StoreMessagesTest, AFullMailboxRefusesTheWholeDeliveryAndOnlyIt) {
                                       copy_for(alice, "alice@example.org", "0000000000000002")},
                            .quota_bytes = {0, quota},
                            .data_packet = std::string(100, '\xd1'),
+                           .body_upload = {},
                            .outbound = {},
                            .replaces_draft = {}});
   batch.push_back(delivery_of({copy_for(bob, "bob@example.org", "0000000000000003")}));
@@ -274,6 +277,75 @@ TEST_P(StoreMessagesTest, ADraftIsReplacedOrSentInTheSameTransaction) {
   EXPECT_EQ(store_->storage_used(alice).value(),
             store_->get_message(alice, "00000000000000f2")->size +
                 store_->get_message(alice, "00000000000000e1")->size);
+}
+
+TEST_P(StoreMessagesTest, AnUploadedBodyIsSharedByTheDeliveryThatNamesIt) {
+  AccountId alice = user("alice@example.org");
+  AccountId bob = user("bob@example.org");
+  // 3 MiB and a bit: several pieces.
+  std::string packet(3 * (1 << 20) + 17, '\0');
+  for (size_t i = 0; i < packet.size(); ++i) packet[i] = static_cast<char>(i * 7);
+  std::istringstream data(packet);
+  ASSERT_TRUE(
+      store_->add_upload(alice, "00000000000000a1", data, static_cast<int64_t>(packet.size()), 1000)
+          .ok());
+
+  // Bob cannot use alice's upload; nothing of his delivery is stored.
+  MessageRecord stolen = copy_for(bob, "bob@example.org", "00000000000000b9");
+  Delivery theft = delivery_of({stolen});
+  theft.data_packet.clear();
+  theft.body_upload = "00000000000000a1";
+  EXPECT_EQ((*store_->deliver({theft}))[0].error().code, Errc::kNotFound);
+
+  MessageRecord to_bob = copy_for(bob, "bob@example.org", "00000000000000b1");
+  MessageRecord sent = copy_for(alice, "alice@example.org", "00000000000000b2");
+  sent.folder = "sent";
+  Delivery send = delivery_of({to_bob, sent});
+  send.data_packet.clear();
+  send.body_upload = "00000000000000a1";
+  ASSERT_TRUE((*store_->deliver({send}))[0].ok());
+  auto bobs = store_->get_message(bob, "00000000000000b1");
+  ASSERT_TRUE(bobs.ok()) << bobs.error().describe();
+  EXPECT_TRUE(bobs->data_packet == packet);
+  EXPECT_EQ(bobs->size,
+            static_cast<int64_t>(packet.size() + bobs->key_packets.size() + bobs->summary.size()));
+  // Used up: a second delivery cannot name it.
+  Delivery again = delivery_of({copy_for(alice, "alice@example.org", "00000000000000b3")});
+  again.data_packet.clear();
+  again.body_upload = "00000000000000a1";
+  EXPECT_EQ((*store_->deliver({again}))[0].error().code, Errc::kNotFound);
+  // The body outlives one copy and goes with the last.
+  ASSERT_EQ(store_->delete_messages(bob, {"00000000000000b1"}).value(), 1);
+  EXPECT_TRUE(store_->get_message(alice, "00000000000000b2")->data_packet == packet);
+  ASSERT_EQ(store_->delete_messages(alice, {"00000000000000b2"}).value(), 1);
+
+  // Refusals: short data, bad sizes, too many unused, a bad id.
+  std::istringstream short_data("abc");
+  EXPECT_EQ(store_->add_upload(alice, "00000000000000a2", short_data, 10, 1000).error().code,
+            Errc::kIo);
+  std::istringstream empty;
+  EXPECT_EQ(store_->add_upload(alice, "00000000000000a2", empty, 0, 1000).error().code,
+            Errc::kInvalidArgument);
+  std::istringstream one("x");
+  EXPECT_EQ(store_->add_upload(alice, "../x", one, 1, 1000).error().code, Errc::kInvalidArgument);
+  for (size_t i = 0; i < kMaxPendingUploads; ++i) {
+    std::istringstream piece("x");
+    char id[17];
+    std::snprintf(id, sizeof id, "%016zx", 0xc0 + i);
+    ASSERT_TRUE(store_->add_upload(alice, id, piece, 1, 1000 + static_cast<int64_t>(i)).ok()) << i;
+  }
+  std::istringstream over("x");
+  EXPECT_EQ(store_->add_upload(alice, "00000000000000a3", over, 1, 2000).error().code,
+            Errc::kLimitExceeded);
+
+  // Unused uploads are pruned after a day: the oldest go, then all.
+  auto pruned = store_->prune(1000 + kUploadLifetimeMs, 0);
+  ASSERT_TRUE(pruned.ok());
+  EXPECT_EQ(pruned->uploads, 1);
+  pruned = store_->prune(3000 + kUploadLifetimeMs, 0);
+  EXPECT_EQ(pruned->uploads, static_cast<int64_t>(kMaxPendingUploads) - 1);
+  std::istringstream fits("x");
+  EXPECT_TRUE(store_->add_upload(alice, "00000000000000a3", fits, 1, 4000).ok());
 }
 
 TEST_P(StoreMessagesTest, ListingIsNewestFirstAndPaged) {

@@ -74,7 +74,8 @@ class Server {
                                 .srp = auth::SrpParams{},
                                 .unknown_user_secret = std::string(32, 's'),
                                 .events = nullptr,
-                                .queue_key = nullptr});
+                                .queue_key = nullptr,
+                                .spool_dir = {}});
     auto router = std::make_shared<http::Router>();
     http::register_health(*router);
     server::api::register_api(*router, context);

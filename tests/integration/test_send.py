@@ -224,6 +224,61 @@ class SendTest(unittest.TestCase):
         self.assertNotEqual(again.returncode, 0)
         self.assertEqual(len(self.mail.list("bob@example.test")), 1)
 
+    def token(self, address):
+        account = json.loads((self.mail.home / "accounts" / f"{address}.json").read_text())
+        return account["access_token"]
+
+    def upload(self, address, body, content_type="application/octet-stream"):
+        headers = {"Content-Type": content_type}
+        if address:
+            headers["Authorization"] = f"Bearer {self.token(address)}"
+        status, _, reply = self.server.api_request("POST", "/api/v1/uploads", body, headers)
+        return status, json.loads(reply or b"{}")
+
+    def test_large_bodies_are_uploaded_raw_and_streamed_to_the_store(self):
+        # A 3 MiB attachment: its data packet goes ahead as an upload, not base64 in the JSON.
+        attachment = pathlib.Path(tempfile.mkdtemp(prefix="sealmail-attach-")) / "big.bin"
+        attachment.write_bytes(bytes(range(256)) * 4096 * 3)
+        sent = json.loads(self.send("--to", "bob@example.test", "--attach", str(attachment),
+                                    "--json", body="Big one.\n").stdout)
+        self.assertIn(base64.b64encode(attachment.read_bytes()[:57]),
+                      self.mail.read_one("bob@example.test", sent["id"])["raw"])
+        # The server's log line for the upload: one request, the packet's bytes raw — the MIME
+        # message (the attachment in base64, 4/3) encrypted, not base64 of that again in JSON.
+        uploads = lambda: [line for line in self.server.log.read_text().splitlines()
+                           if "POST /api/v1/uploads status=201" in line]
+        self.assertEqual(len(uploads()), 1)
+        size_in = int(uploads()[0].split(" in=")[1].split()[0])
+        self.assertGreater(size_in, len(attachment.read_bytes()))
+        self.assertLess(size_in, len(attachment.read_bytes()) * 1.4)
+        small = json.loads(self.send("--to", "bob@example.test", "--json", body="Small.\n").stdout)
+        self.assertTrue(small["id"])
+        self.assertEqual(len(uploads()), 1)  # small ones go inline
+
+        packet = b"\xd2" + bytes(1000)  # looks like a SEIPD packet
+        self.assertEqual(self.upload(None, packet)[0], 401)
+        self.assertEqual(self.upload("alice@example.test", packet, "application/json")[0], 415)
+        status, reply = self.upload("alice@example.test", b"Dear Bob, plaintext by mistake")
+        self.assertEqual((status, reply["error"]["message"]),
+                         (400, "an upload is an OpenPGP encrypted data packet"))
+        status, reply = self.upload("alice@example.test", b"\xd2" + bytes((8 << 20) + 1000))
+        self.assertEqual((status, reply["error"]["code"]), (413, "message_too_large"))
+        status, reply = self.upload("alice@example.test", packet)
+        self.assertEqual((status, reply["size"]), (201, len(packet)))
+
+        # Bob cannot send what alice uploaded.
+        self.mail.run("login", "bob@example.test", stdin=self.mail.passwords["bob@example.test"] + "\n")
+        status, _, body = self.server.api_request(
+            "POST", "/api/v1/drafts", json.dumps({
+                "from": "bob@example.test", "data_packet_upload": reply["upload"],
+                "key_packets": "a2V5cw==", "summary_data_packet": "c3VtbWFyeQ==",
+                "summary_key_packets": "a2V5cw=="}).encode(),
+            {"Content-Type": "application/json",
+             "Authorization": f"Bearer {self.token('bob@example.test')}"})
+        self.assertEqual((status, json.loads(body)["error"]["code"]), (404, "upload_not_found"))
+        # Nothing is left in the spool.
+        self.assertEqual(list((self.server.dir / "data" / "spool").iterdir()), [])
+
     def test_refusals(self):
         unknown = self.send("--to", "nobody@example.test", body="x\n", check=False)
         self.assertNotEqual(unknown.returncode, 0)

@@ -80,7 +80,8 @@ class HttpsTransport {
         context_(std::move(context)) {}
 
   Result<HttpResponse> request(std::string_view method, std::string_view target,
-                               std::string_view body, std::string_view bearer);
+                               std::string_view body, std::string_view bearer,
+                               std::string_view content_type);
   const ServerAddress& server() const { return server_; }
 
  private:
@@ -310,8 +311,9 @@ HttpsTransport::Attempt HttpsTransport::exchange(std::string_view wire, bool hea
 }
 
 Result<HttpResponse> HttpsTransport::request(std::string_view method, std::string_view target,
-                                             std::string_view body, std::string_view bearer) {
-  Wiped wire{SEALMAIL_TRY(serialize_request(server_, method, target, body, bearer))};
+                                             std::string_view body, std::string_view bearer,
+                                             std::string_view content_type) {
+  Wiped wire{SEALMAIL_TRY(serialize_request(server_, method, target, body, bearer, content_type))};
   const Clock::time_point deadline = Clock::now() + options_.timeout;
   const bool head = method == "HEAD";
   for (;;) {
@@ -363,9 +365,10 @@ Result<HttpsClient> HttpsClient::create(HttpsOptions options) {
 }
 
 Result<HttpResponse> HttpsClient::request(std::string_view method, std::string_view target,
-                                          std::string_view body, std::string_view bearer) {
+                                          std::string_view body, std::string_view bearer,
+                                          std::string_view content_type) {
   SEALMAIL_CHECK(transport_ != nullptr);  // not moved from
-  return transport_->request(method, target, body, bearer);
+  return transport_->request(method, target, body, bearer, content_type);
 }
 
 const ServerAddress& HttpsClient::server() const {

@@ -21,6 +21,7 @@ namespace sealmail::client::internal {
 // "METHOD target HTTP/1.1\r\nHost: …\r\nUser-Agent: sealmail/…\r\n[…]\r\n" + body.
 Result<std::string> serialize_request(const ServerAddress& server, std::string_view method,
                                       std::string_view target, std::string_view body,
-                                      std::string_view bearer);
+                                      std::string_view bearer,
+                                      std::string_view content_type = "application/json");
 
 }  // namespace sealmail::client::internal

@@ -112,6 +112,7 @@ http::Response get(ApiContext& ctx, const http::Request& request) {
             {"quota",
              {{"addresses", {{"used", addresses.size()}, {"limit", plan.addresses}}},
               {"storage_bytes", {{"used", 0}, {"limit", plan.storage_bytes}}},
+              {"max_message_bytes", plan.max_message_bytes},
               {"messages_per_hour", plan.messages_per_hour},
               {"messages_per_day", plan.messages_per_day}}}});
 }
@@ -182,8 +183,8 @@ http::Response reset(ApiContext& ctx, const http::Request& request) {
   primary.address = account.address;
   primary.key_record = std::move(docs.key_record);
   primary.key_list = std::move(docs.key_list);
-  SEALMAIL_API_TRY(lift(
-      ctx.store.reset_account(*id, credentials, recovery, account_key, primary), request));
+  SEALMAIL_API_TRY(
+      lift(ctx.store.reset_account(*id, credentials, recovery, account_key, primary), request));
   return http::Response::json(200, {{"address", account.address}});
 }
 

@@ -11,6 +11,7 @@ void register_api(http::Router& router, std::shared_ptr<ApiContext> ctx) {
   register_totp(router, ctx);
   register_keys(router, ctx);
   register_messages(router, ctx);
+  register_uploads(router, ctx);
   register_mailbox(router, ctx);
   register_events(router, ctx);
 }

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <string>
@@ -38,6 +39,9 @@ struct ApiContext {
   // Seals messages for other servers before they join the outbound queue. Without one, such
   // messages are refused (503).
   std::shared_ptr<const QueueKey> queue_key;
+  // Where uploads (POST /api/v1/uploads) are spooled on their way to the store: DATA_DIR/spool.
+  // Empty: no uploads.
+  std::filesystem::path spool_dir;
 };
 
 }  // namespace sealmail::server::api

@@ -3,7 +3,10 @@
 // route with an example.
 #pragma once
 
+#include <cstddef>
+#include <functional>
 #include <memory>
+#include <optional>
 
 #include "http/router.h"
 #include "server/api/context.h"
@@ -18,5 +21,13 @@ void register_keys(http::Router& router, std::shared_ptr<ApiContext> ctx);      
 void register_messages(http::Router& router, std::shared_ptr<ApiContext> ctx);  // messages.cc
 void register_mailbox(http::Router& router, std::shared_ptr<ApiContext> ctx);   // mailbox.cc
 void register_events(http::Router& router, std::shared_ptr<ApiContext> ctx);    // events.cc
+void register_uploads(http::Router& router, std::shared_ptr<ApiContext> ctx);   // uploads.cc
+
+// Shared by the routes that take messages (messages.cc).
+// The largest message any plan may send (PlanConfig::max_message_bytes).
+size_t largest_message(const Config& config);
+// A large body's admission: a full session, checked on the header before the body is read.
+std::function<std::optional<http::Response>(const http::Request&)> admit_full_session(
+    std::shared_ptr<ApiContext> ctx);
 
 }  // namespace sealmail::server::api

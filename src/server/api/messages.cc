@@ -26,13 +26,6 @@ constexpr size_t kMaxCopies = 100;           // recipients of one message on thi
 constexpr size_t kMaxKeyPackets = 8 * 1024;  // one recipient's key packets (RSA-4096: ~520 B)
 constexpr size_t kMaxSummary = 256 * 1024;
 
-// The largest message any plan may send.
-size_t largest_message(const Config& config) {
-  uint64_t largest = 0;
-  for (const PlanConfig& plan : config.plans) largest = std::max(largest, plan.max_message_bytes);
-  return static_cast<size_t>(largest);
-}
-
 // The largest body POST /api/v1/messages takes: the data packet and two messages for other
 // servers (PGP/MIME and cleartext), each in base64, and room for the summary, every recipient's
 // key packets (also in base64) and the JSON around them.
@@ -211,7 +204,8 @@ struct Authored {
   store::AddressRecord address;
   store::AccountRecord account;
   uint64_t max_message = 0;
-  std::string data_packet;
+  std::string data_packet;  // or:
+  std::string body_upload;  // an upload holding it
   std::string summary_data_packet;
   std::string replaces_draft;  // "draft" (send) or "replaces" (draft), "" without
 };
@@ -227,7 +221,18 @@ Step<Authored> authored(ApiContext& ctx, const http::Request& request, store::Ac
   out.address = std::move(*address);
   out.account = SEALMAIL_API_TRY(lift(ctx.store.get_account(caller), request));
   out.max_message = plan_or_default(ctx.config, out.account.plan).max_message_bytes;
-  out.data_packet = SEALMAIL_API_TRY(bytes_field(body, "data_packet", max_send_body(ctx.config)));
+  // The data packet inline, or uploaded before (POST /api/v1/uploads, checked against the
+  // plan there).
+  auto upload = SEALMAIL_API_TRY(optional_text_field(body, "data_packet_upload", 16));
+  if (upload) {
+    if (!is_hex_id(*upload)) return bad_request("data_packet_upload: an upload id");
+    if (body.contains("data_packet")) {
+      return bad_request("data_packet or data_packet_upload, not both");
+    }
+    out.body_upload = std::move(*upload);
+  } else {
+    out.data_packet = SEALMAIL_API_TRY(bytes_field(body, "data_packet", max_send_body(ctx.config)));
+  }
   if (out.data_packet.size() > out.max_message) {
     return http::Response::error(
         413, "message_too_large",
@@ -251,6 +256,13 @@ std::optional<http::Response> delivery_failure(const Result<std::vector<Status>>
   if (status.ok()) return std::nullopt;
   if (status.error().code == Errc::kLimitExceeded) {
     return http::Response::error(507, "mailbox_full", "a recipient's mailbox or your own is full");
+  }
+  // The store names which (store.h); both leave nothing stored.
+  if (status.error().code == Errc::kNotFound && !delivery.body_upload.empty() &&
+      status.error().message == "no such upload") {
+    return http::Response::error(
+        404, "upload_not_found",
+        "no upload " + delivery.body_upload + " of yours (used or expired)");
   }
   if (status.error().code == Errc::kNotFound && !delivery.replaces_draft.empty()) {
     return http::Response::error(404, "draft_not_found",
@@ -276,6 +288,7 @@ http::Response save_draft(ApiContext& ctx, const http::Request& request) {
   copy.received_at_ms = ctx.now_ms();
   store::Delivery delivery;
   delivery.data_packet = std::move(author.data_packet);
+  delivery.body_upload = std::move(author.body_upload);
   delivery.copies.push_back(copy);
   delivery.quota_bytes.push_back(storage_limit(ctx.config, author.account.plan));
   delivery.replaces_draft = std::move(author.replaces_draft);
@@ -359,6 +372,7 @@ http::Response send(ApiContext& ctx, const http::Request& request) {
       sender->address, "sent");
   delivery.outbound = std::move(outbound);
   delivery.replaces_draft = std::move(author.replaces_draft);
+  delivery.body_upload = std::move(author.body_upload);
 
   auto statuses = ctx.store.deliver({delivery});
   if (auto failed = delivery_failure(statuses, delivery, request)) return std::move(*failed);
@@ -375,8 +389,15 @@ http::Response send(ApiContext& ctx, const http::Request& request) {
       201, {{"id", id}, {"sent_id", delivery.copies.back().id}, {"queued", queued}});
 }
 
-// A large body's admission: a full session, checked on the header before the body is read.
-std::function<std::optional<http::Response>(const http::Request&)> admit_full(
+}  // namespace
+
+size_t largest_message(const Config& config) {
+  uint64_t largest = 0;
+  for (const PlanConfig& plan : config.plans) largest = std::max(largest, plan.max_message_bytes);
+  return static_cast<size_t>(largest);
+}
+
+std::function<std::optional<http::Response>(const http::Request&)> admit_full_session(
     std::shared_ptr<ApiContext> ctx) {
   return [ctx](const http::Request& r) -> std::optional<http::Response> {
     auto session = authenticate(*ctx, r, {"full"});
@@ -385,18 +406,18 @@ std::function<std::optional<http::Response>(const http::Request&)> admit_full(
   };
 }
 
-}  // namespace
-
 void register_messages(http::Router& router, std::shared_ptr<ApiContext> ctx) {
   router.add("GET", "/api/v1/messages", [ctx](const http::Request& r) { return list(*ctx, r); });
   router.add(
       "POST", "/api/v1/messages", [ctx](const http::Request& r) { return send(*ctx, r); },
-      http::LargeBody{
-          .max_body_bytes = max_send_body(ctx->config), .admit = admit_full(ctx), .sink = {}});
+      http::LargeBody{.max_body_bytes = max_send_body(ctx->config),
+                      .admit = admit_full_session(ctx),
+                      .sink = {}});
   router.add(
       "POST", "/api/v1/drafts", [ctx](const http::Request& r) { return save_draft(*ctx, r); },
-      http::LargeBody{
-          .max_body_bytes = max_send_body(ctx->config), .admit = admit_full(ctx), .sink = {}});
+      http::LargeBody{.max_body_bytes = max_send_body(ctx->config),
+                      .admit = admit_full_session(ctx),
+                      .sink = {}});
   router.add("POST", "/api/v1/messages/summaries",
              [ctx](const http::Request& r) { return summaries(*ctx, r); });
   router.add("GET", "/api/v1/messages/{id}",

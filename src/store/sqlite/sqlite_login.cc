@@ -416,6 +416,8 @@ Result<Pruned> SqliteStore::prune(int64_t now_ms, int64_t failure_window_ms) {
         remove("DELETE FROM failures WHERE last_failure_ms < ?1", now_ms - failure_window_ms));
     out.invites = SEALMAIL_TRY(remove("DELETE FROM invites WHERE expires_at_ms <= ?1", now_ms));
     out.messages = SEALMAIL_TRY(delete_expired_in(db, now_ms, kPruneMessages));
+    out.uploads = SEALMAIL_TRY(
+        remove("DELETE FROM uploads WHERE created_at_ms <= ?1", now_ms - kUploadLifetimeMs));
     return out;
   });
 }

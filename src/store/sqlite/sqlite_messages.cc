@@ -1,12 +1,15 @@
 // SqliteStore: aliases, catch-all addresses, storing messages and reading them (listings,
 // counts, bulk summaries). Changing them is sqlite_mailbox.cc.
 #include <algorithm>
+#include <istream>
 #include <limits>
 #include <string>
+#include <tuple>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
+#include <sqlite3.h>
 #include <nlohmann/json.hpp>
 
 #include "base/ascii.h"
@@ -112,13 +115,40 @@ Status insert_copy(Connection& db, const MessageRecord& message, int64_t body_id
   return event.run();
 }
 
+// The body of `account`'s upload `id` and its size, taken over by `copies` new copies (which
+// will point at it) as the upload is deleted; inside the caller's transaction. kNotFound.
+Result<std::pair<int64_t, int64_t>> take_upload(Connection& db, AccountId account,
+                                                std::string_view id, int64_t copies) {
+  std::pair<int64_t, int64_t> body;
+  {
+    Statement find = SEALMAIL_TRY(
+        db.prepare("SELECT body_id, size FROM uploads WHERE upload_id = ?1 AND account_id = ?2"));
+    find.bind_text(1, id).bind(2, account.value);
+    if (!SEALMAIL_TRY(find.step())) return make_error(Errc::kNotFound, "no such upload");
+    body = {find.column_int64(0), find.column_int64(1)};
+  }
+  // The copies' references first: deleting the upload releases its own (a trigger), and the
+  // body must never reach zero in between.
+  Statement hold =
+      SEALMAIL_TRY(db.prepare("UPDATE bodies SET refs = refs + ?2 WHERE body_id = ?1"));
+  hold.bind(1, body.first).bind(2, copies);
+  SEALMAIL_RETURN_IF_ERROR(hold.run());
+  Statement used = SEALMAIL_TRY(db.prepare("DELETE FROM uploads WHERE upload_id = ?1"));
+  used.bind_text(1, id);
+  SEALMAIL_RETURN_IF_ERROR(used.run());
+  return body;
+}
+
 // Stores every copy of one delivery or none, inside the caller's transaction.
 Status insert_delivery(Connection& db, const Delivery& delivery, int64_t now) {
   if (delivery.copies.empty() || delivery.quota_bytes.size() != delivery.copies.size()) {
     return make_error(Errc::kInvalidArgument, "a delivery needs one quota per copy");
   }
-  if (delivery.data_packet.empty()) {
-    return make_error(Errc::kInvalidArgument, "a message needs key packets, data and a summary");
+  if (delivery.data_packet.empty() == delivery.body_upload.empty()) {
+    return make_error(Errc::kInvalidArgument, "a message needs one body: data or an upload");
+  }
+  if (!delivery.body_upload.empty() && !internal::is_hex_id(delivery.body_upload)) {
+    return make_error(Errc::kNotFound, "no such upload");
   }
   for (const MessageRecord& copy : delivery.copies) {
     SEALMAIL_RETURN_IF_ERROR(check_message(copy));
@@ -133,7 +163,16 @@ Status insert_delivery(Connection& db, const Delivery& delivery, int64_t now) {
   }
   // One body row for all copies; the copies' rows count its references.
   int64_t body_id = 0;
-  if (stored.ok()) {
+  int64_t body_bytes = to_int64(delivery.data_packet.size());
+  if (stored.ok() && !delivery.body_upload.empty()) {
+    auto taken = take_upload(db, delivery.copies.back().account, delivery.body_upload,
+                             to_int64(delivery.copies.size()));
+    if (taken.ok()) {
+      std::tie(body_id, body_bytes) = *taken;
+    } else {
+      stored = std::move(taken).error();
+    }
+  } else if (stored.ok()) {
     Statement body = SEALMAIL_TRY(
         db.prepare("INSERT INTO bodies (data_packet, refs) VALUES (?1, ?2) RETURNING body_id"));
     body.bind_blob(1, delivery.data_packet).bind(2, to_int64(delivery.copies.size()));
@@ -147,8 +186,12 @@ Status insert_delivery(Connection& db, const Delivery& delivery, int64_t now) {
   }
   for (size_t i = 0; i < delivery.copies.size() && stored.ok(); ++i) {
     const MessageRecord& copy = delivery.copies[i];
-    stored = insert_copy(db, copy, body_id, stored_size(copy, delivery.data_packet.size()),
-                         delivery.quota_bytes[i], now);
+    const int64_t size = to_int64(copy.key_packets.size() + copy.summary.size()) + body_bytes;
+    if (size > static_cast<int64_t>(kMaxMessageBytes)) {
+      stored = make_error(Errc::kLimitExceeded, "the message is too big");
+      break;
+    }
+    stored = insert_copy(db, copy, body_id, size, delivery.quota_bytes[i], now);
   }
   for (size_t i = 0; i < delivery.outbound.size() && stored.ok(); ++i) {
     stored = insert_outbound(db, delivery.outbound[i]);
@@ -311,6 +354,72 @@ Result<std::vector<Status>> SqliteStore::deliver(const std::vector<Delivery>& de
       statuses.push_back(std::move(stored));
     }
     return statuses;
+  });
+}
+
+Status SqliteStore::add_upload(AccountId account, std::string_view id, std::istream& data,
+                               int64_t size, int64_t now_ms) {
+  if (!internal::is_hex_id(id)) {
+    return make_error(Errc::kInvalidArgument, "an upload id is 16 lower-case hex digits");
+  }
+  if (size <= 0 || size > static_cast<int64_t>(kMaxMessageBytes)) {
+    return make_error(Errc::kInvalidArgument, "an upload is 1 byte to 256 MiB");
+  }
+  return with_writer([&](Connection& db) -> Status {
+    SEALMAIL_RETURN_IF_ERROR(require_account(db, account));
+    {
+      Statement pending =
+          SEALMAIL_TRY(db.prepare("SELECT count(*) FROM uploads WHERE account_id = ?1"));
+      pending.bind(1, account.value);
+      SEALMAIL_CHECK(SEALMAIL_TRY(pending.step()));
+      if (pending.column_int64(0) >= static_cast<int64_t>(kMaxPendingUploads)) {
+        return make_error(Errc::kLimitExceeded, "too many unused uploads");
+      }
+    }
+    int64_t body_id = 0;
+    {
+      Statement body = SEALMAIL_TRY(db.prepare(
+          "INSERT INTO bodies (data_packet, refs) VALUES (zeroblob(?1), 1) RETURNING body_id"));
+      body.bind(1, size);
+      SEALMAIL_CHECK(SEALMAIL_TRY(body.step()));
+      body_id = body.column_int64(0);
+      SEALMAIL_CHECK(!SEALMAIL_TRY(body.step()));
+    }
+    // Written in place, a piece at a time (SQLite's incremental blob I/O): the upload is never
+    // in memory whole.
+    sqlite3_blob* blob = nullptr;
+    if (sqlite3_blob_open(db.handle(), "main", "bodies", "data_packet", body_id, 1, &blob) !=
+        SQLITE_OK) {
+      sqlite3_blob_close(blob);
+      return make_error(Errc::kIo, std::string("upload: ") + sqlite3_errmsg(db.handle()));
+    }
+    std::string piece(size_t{1} << 20, '\0');
+    int64_t written = 0;
+    Status copied;
+    while (written < size) {
+      const int64_t want = std::min<int64_t>(to_int64(piece.size()), size - written);
+      data.read(piece.data(), want);
+      if (data.gcount() != want) {
+        copied = make_error(Errc::kIo, "upload: the data ended early");
+        break;
+      }
+      if (sqlite3_blob_write(blob, piece.data(), static_cast<int>(want),
+                             static_cast<int>(written)) != SQLITE_OK) {
+        copied = make_error(Errc::kIo, std::string("upload: ") + sqlite3_errmsg(db.handle()));
+        break;
+      }
+      written += want;
+    }
+    if (sqlite3_blob_close(blob) != SQLITE_OK && copied.ok()) {
+      copied = make_error(Errc::kIo, std::string("upload: ") + sqlite3_errmsg(db.handle()));
+    }
+    SEALMAIL_RETURN_IF_ERROR(copied);
+    Statement upload = SEALMAIL_TRY(
+        db.prepare("INSERT INTO uploads (upload_id, account_id, body_id, size, created_at_ms) "
+                   "VALUES (?1, ?2, ?3, ?4, ?5)"));
+    upload.bind_text(1, id).bind(2, account.value).bind(3, body_id).bind(4, size);
+    upload.bind(5, now_ms);
+    return upload.run();
   });
 }
 

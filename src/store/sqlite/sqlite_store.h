@@ -76,6 +76,8 @@ class SqliteStore final : public Store {
   Result<std::vector<Alias>> list_aliases() override;
   Status set_catch_all(std::string_view domain, std::string_view address) override;
   Result<std::vector<Status>> deliver(const std::vector<Delivery>& deliveries) override;
+  Status add_upload(AccountId account, std::string_view id, std::istream& data, int64_t size,
+                    int64_t now_ms) override;
   Result<std::vector<MessageRecord>> list_messages(AccountId account, std::string_view folder,
                                                    size_t limit, size_t offset) override;
   Result<MessageRecord> get_message(AccountId account, std::string_view id) override;

@@ -1,6 +1,5 @@
 #include "server/api/testing/api_harness.h"
 
-
 #include "auth/srp.h"
 #include "base/ascii.h"
 #include "base/base64.h"
@@ -27,14 +26,15 @@ ApiServer::ApiServer(const std::filesystem::path& store_dir, Config config,
   auto secret = store_->server_secret("unknown-user-srp", random_bytes(32));
   EXPECT_TRUE(secret.ok());
   events_ = std::make_unique<EventNotifier>(*store_);
-  context_ = std::make_shared<ApiContext>(ApiContext{
-      .store = *store_,
-      .config = config_,
-      .now_ms = [clock] { return clock->load(); },
-      .srp = auth::SrpParams{},
-      .unknown_user_secret = secret.value_or(""),
-      .events = events_.get(),
-      .queue_key = std::make_shared<QueueKey>(QueueKey::random())});
+  context_ = std::make_shared<ApiContext>(
+      ApiContext{.store = *store_,
+                 .config = config_,
+                 .now_ms = [clock] { return clock->load(); },
+                 .srp = auth::SrpParams{},
+                 .unknown_user_secret = secret.value_or(""),
+                 .events = events_.get(),
+                 .queue_key = std::make_shared<QueueKey>(QueueKey::random()),
+                 .spool_dir = {}});
   http::register_health(router_);
   register_api(router_, context_);
 }
@@ -119,12 +119,13 @@ Json TestUser::key_list_json(const pgp::GeneratedKey& k, const std::string& a) c
 }
 
 Json TestUser::signup_body() const {
-  return Json{{"address", address},
-              {"auth", auth_json(secret, auth_salt)},
-              {"recovery_auth", auth_json(recovery_secret, recovery_salt)},
-              {"account_key", {{"version", 1}, {"public_key", key->public_key.armored().value_or("")}}},
-              {"address_key", address_key_json(*key, address)},
-              {"key_list", key_list_json(*key, address)}};
+  return Json{
+      {"address", address},
+      {"auth", auth_json(secret, auth_salt)},
+      {"recovery_auth", auth_json(recovery_secret, recovery_salt)},
+      {"account_key", {{"version", 1}, {"public_key", key->public_key.armored().value_or("")}}},
+      {"address_key", address_key_json(*key, address)},
+      {"key_list", key_list_json(*key, address)}};
 }
 
 ApiTest::ApiTest() {
@@ -141,8 +142,8 @@ Reply ApiTest::signup(const TestUser& user) {
 }
 
 Json ApiTest::proof(const TestUser& user, std::string_view secret, std::string peer) {
-  Reply challenge = server_->call("POST", "/api/v1/auth/challenge", {{"address", user.address}},
-                                  {}, peer);
+  Reply challenge =
+      server_->call("POST", "/api/v1/auth/challenge", {{"address", user.address}}, {}, peer);
   EXPECT_EQ(challenge.status, 200) << challenge.raw;
   auto params = auth::parse_srp_params(challenge.body.value("srp", ""));
   EXPECT_TRUE(params.ok());
@@ -164,8 +165,8 @@ Reply ApiTest::login(const TestUser& user, std::string_view secret, std::string 
   EXPECT_EQ(challenge.status, 200) << challenge.raw;
   std::string salt = base64_decode(challenge.body.value("salt", "")).value_or("");
   std::string B = base64_decode(challenge.body.value("B", "")).value_or("");
-  auto client = auth::srp_client_proof(auth::SrpParams{}, ascii_lowercase(user.address), secret,
-                                       salt, B);
+  auto client =
+      auth::srp_client_proof(auth::SrpParams{}, ascii_lowercase(user.address), secret, salt, B);
   EXPECT_TRUE(client.ok());
   Reply reply = server.call("POST", "/api/v1/auth/login",
                             {{"challenge", challenge.body.value("challenge", "")},
