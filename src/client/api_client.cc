@@ -97,8 +97,24 @@ Result<Json> ApiClient::send_refreshing(std::string_view method, std::string_vie
   return reply;
 }
 
-Result<Json> ApiClient::send(std::string_view method, std::string_view target,
-                             std::string_view body, std::string_view content_type, Auth auth) {
+Result<std::string> ApiClient::fetch(std::string_view target) {
+  auto response = exchange("GET", target, {}, {}, Auth::kBearer);
+  if (!response.ok() && last_error_ && last_error_->status == 401 &&
+      last_error_->code == "unauthorized" && !tokens_.refresh_token.empty()) {
+    ApiError original = *last_error_;
+    if (!refresh()) {
+      last_error_ = original;
+      return std::move(response).error();
+    }
+    response = exchange("GET", target, {}, {}, Auth::kBearer);
+  }
+  if (!response.ok()) return std::move(response).error();
+  return std::move(response->body);
+}
+
+Result<HttpResponse> ApiClient::exchange(std::string_view method, std::string_view target,
+                                         std::string_view body, std::string_view content_type,
+                                         Auth auth) {
   last_error_.reset();
   std::string_view bearer = auth == Auth::kBearer ? tokens_.access_token : std::string_view();
   HttpResponse response = SEALMAIL_TRY(http_.request(method, target, body, bearer, content_type));
@@ -106,6 +122,12 @@ Result<Json> ApiClient::send(std::string_view method, std::string_view target,
     last_error_ = api_error(response, http_.server().authority());
     return make_error(errc_for_status(response.status), last_error_->message);
   }
+  return response;
+}
+
+Result<Json> ApiClient::send(std::string_view method, std::string_view target,
+                             std::string_view body, std::string_view content_type, Auth auth) {
+  HttpResponse response = SEALMAIL_TRY(exchange(method, target, body, content_type, auth));
   if (response.body.empty()) return Json::object();
   Json json = Json::parse(response.body, nullptr, /*allow_exceptions=*/false);
   if (json.is_discarded() || !json.is_object()) {

@@ -66,6 +66,9 @@ class ApiClient {
   // JSON, as call().
   Result<nlohmann::json> upload(std::string_view target, std::string_view bytes);
 
+  // GETs raw bytes (a data packet, docs/api.md): the body of a 2xx reply as it is.
+  Result<std::string> fetch(std::string_view target);
+
   // The error of the last call() that the server refused; nullopt after a success or a
   // transport failure.
   const std::optional<ApiError>& last_error() const { return last_error_; }
@@ -83,6 +86,9 @@ class ApiClient {
  private:
   Result<nlohmann::json> send(std::string_view method, std::string_view target,
                               std::string_view body, std::string_view content_type, Auth auth);
+  // One request; the 2xx response, or the server's refusal in last_error_.
+  Result<HttpResponse> exchange(std::string_view method, std::string_view target,
+                                std::string_view body, std::string_view content_type, Auth auth);
   // send(), and once more after refreshing the tokens when the access token has expired.
   Result<nlohmann::json> send_refreshing(std::string_view method, std::string_view target,
                                          std::string_view body, std::string_view content_type,

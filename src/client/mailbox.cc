@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include <fmt/format.h>
+
 #include "base/ascii.h"
 #include "base/base64.h"
 #include "base/hex.h"
@@ -319,6 +321,23 @@ Result<std::vector<MessageListing>> Mailbox::listing(const std::string& query) {
   return out;
 }
 
+Result<std::string> Mailbox::fetch_data(std::string_view id, int64_t size) {
+  // The server reads at most 16 MiB a request; pieces of 8 MiB keep each reply modest.
+  constexpr int64_t kPiece = int64_t{8} << 20;
+  if (size <= 0) return make_error(Errc::kInvalidArgument, "the server gave no data size");
+  std::string data;
+  data.reserve(static_cast<size_t>(size));
+  while (static_cast<int64_t>(data.size()) < size) {
+    const std::string piece = SEALMAIL_TRY(api_->fetch(
+        fmt::format("/api/v1/messages/{}/data?offset={}&length={}", id, data.size(), kPiece)));
+    if (piece.empty() || static_cast<int64_t>(data.size() + piece.size()) > size) {
+      return make_error(Errc::kInvalidArgument, "the server's data does not match its size");
+    }
+    data += piece;
+  }
+  return data;
+}
+
 Result<OpenedMessage> Mailbox::read(std::string_view id) {
   if (!is_lower_hex(id, 16)) {
     return make_error(Errc::kInvalidArgument, "a message id is 16 hex digits");
@@ -326,7 +345,12 @@ Result<OpenedMessage> Mailbox::read(std::string_view id) {
   Json reply = SEALMAIL_TRY(api_->call("GET", "/api/v1/messages/" + std::string(id)));
   MessageListing listing = SEALMAIL_TRY(listing_from(reply));
   std::string key_packets = SEALMAIL_TRY(base64_member(reply, "key_packets"));
-  std::string data_packet = SEALMAIL_TRY(base64_member(reply, "data_packet"));
+  std::string data_packet;
+  if (reply.contains("data_packet")) {
+    data_packet = SEALMAIL_TRY(base64_member(reply, "data_packet"));
+  } else {
+    data_packet = SEALMAIL_TRY(fetch_data(id, int_member(reply, "data_size")));
+  }
   std::string from;
   if (!listing.summary.from.empty()) from = ascii_lowercase(listing.summary.from.front().addr);
   if (!from.empty()) {

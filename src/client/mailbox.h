@@ -148,6 +148,8 @@ class Mailbox {
   Mailbox(ApiClient& api, pgp::Keyring keyring, std::vector<pgp::AddressKeyRecord> addresses)
       : api_(&api), keyring_(std::move(keyring)), addresses_(std::move(addresses)) {}
   Result<MessageListing> listing_from(const nlohmann::json& item);
+  // A large data packet of `size` bytes, fetched raw in pieces (GET …/data).
+  Result<std::string> fetch_data(std::string_view id, int64_t size);
   Result<std::vector<MessageListing>> listing(const std::string& query);
 
   ApiClient* api_;

@@ -217,6 +217,12 @@ struct Delivery {
   std::string replaces_draft;
 };
 
+// A piece of a data packet (Store::read_body).
+struct BodyRange {
+  std::string bytes;
+  int64_t total = 0;  // the whole packet's size
+};
+
 // What Store::prune deleted.
 struct Pruned {
   int64_t challenges = 0;

@@ -92,6 +92,8 @@ inline constexpr size_t kMaxIdsPerEvent = 10'000;
 inline constexpr size_t kMaxOutboundRecipients = 100;
 // Expired messages one prune() deletes at most.
 inline constexpr size_t kPruneMessages = 10'000;
+// The most one read_body call returns.
+inline constexpr int64_t kMaxBodyRead = int64_t{16} << 20;
 // Uploads (add_upload) an account may hold unused at once, and how long one is kept unused.
 inline constexpr size_t kMaxPendingUploads = 16;
 inline constexpr int64_t kUploadLifetimeMs = int64_t{24} * 3600 * 1000;
@@ -238,6 +240,12 @@ class Store {
                                                            size_t offset) = 0;
   // The whole copy, with its labels. kNotFound.
   virtual Result<MessageRecord> get_message(AccountId account, std::string_view id) = 0;
+  // Part of a message's data packet: up to `length` (1..kMaxBodyRead) bytes from `offset`, read
+  // in place, so a large body is served a piece at a time and never loaded whole; with the
+  // packet's total size. kNotFound (no such message of the account), kInvalidArgument (offset
+  // negative, at or past the end; length outside 1..kMaxBodyRead).
+  virtual Result<BodyRange> read_body(AccountId account, std::string_view id, int64_t offset,
+                                      int64_t length) = 0;
   // Bytes of the account's stored messages. kNotFound.
   virtual Result<int64_t> storage_used(AccountId account) = 0;
 

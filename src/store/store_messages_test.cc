@@ -309,6 +309,23 @@ TEST_P(StoreMessagesTest, AnUploadedBodyIsSharedByTheDeliveryThatNamesIt) {
   EXPECT_TRUE(bobs->data_packet == packet);
   EXPECT_EQ(bobs->size,
             static_cast<int64_t>(packet.size() + bobs->key_packets.size() + bobs->summary.size()));
+  // Read back in pieces, in place: a piece from the middle, the tail, and nothing past it.
+  auto piece = store_->read_body(bob, "00000000000000b1", 1 << 20, 1000);
+  ASSERT_TRUE(piece.ok()) << piece.error().describe();
+  EXPECT_EQ(piece->total, static_cast<int64_t>(packet.size()));
+  EXPECT_TRUE(piece->bytes == packet.substr(1 << 20, 1000));
+  auto tail = store_->read_body(alice, "00000000000000b2", static_cast<int64_t>(packet.size()) - 5,
+                                kMaxBodyRead);
+  ASSERT_TRUE(tail.ok());
+  EXPECT_TRUE(tail->bytes == packet.substr(packet.size() - 5));
+  EXPECT_EQ(store_->read_body(bob, "00000000000000b1", static_cast<int64_t>(packet.size()), 1)
+                .error()
+                .code,
+            Errc::kInvalidArgument);
+  EXPECT_EQ(store_->read_body(bob, "00000000000000b1", 0, kMaxBodyRead + 1).error().code,
+            Errc::kInvalidArgument);
+  EXPECT_EQ(store_->read_body(alice, "00000000000000b1", 0, 10).error().code, Errc::kNotFound);
+  EXPECT_EQ(store_->read_body(bob, "../etc", 0, 10).error().code, Errc::kNotFound);
   // Used up: a second delivery cannot name it.
   Delivery again = delivery_of({copy_for(alice, "alice@example.org", "00000000000000b3")});
   again.data_packet.clear();

@@ -243,6 +243,8 @@ class SendTest(unittest.TestCase):
                                     "--json", body="Big one.\n").stdout)
         self.assertIn(base64.b64encode(attachment.read_bytes()[:57]),
                       self.mail.read_one("bob@example.test", sent["id"])["raw"])
+        # Read back raw too, in pieces, not in base64 inside the JSON.
+        self.assertIn("GET /api/v1/messages/{id}/data status=200", self.server.log.read_text())
         # The server's log line for the upload: one request, the packet's bytes raw — the MIME
         # message (the attachment in base64, 4/3) encrypted, not base64 of that again in JSON.
         uploads = lambda: [line for line in self.server.log.read_text().splitlines()

@@ -26,7 +26,7 @@ class MailboxApi : public ApiTest {
 
   // Stores a message for `account` directly (what the MX or send would do).
   std::string deliver(store::AccountId account, const std::string& address, std::string folder,
-                      int64_t received_ms) {
+                      int64_t received_ms, std::string data = std::string(1000, 'd')) {
     static int counter = 0;
     char id[17];
     std::snprintf(id, sizeof id, "%016x", ++counter);
@@ -37,7 +37,7 @@ class MailboxApi : public ApiTest {
     copy.folder = std::move(folder);
     copy.received_at_ms = received_ms;
     copy.key_packets = "keys";
-    copy.data_packet = std::string(1000, 'd');
+    copy.data_packet = std::move(data);
     copy.summary = "summary";
     store::Delivery delivery;
     delivery.data_packet = copy.data_packet;
@@ -337,6 +337,44 @@ TEST_F(MailboxApi, DraftsAreSavedReplacedAndLeaveDraftsWhenSent) {
   EXPECT_EQ(bob("GET", "/api/v1/messages?folder=inbox").body["messages"].size(), 1u);
   // Sent once: the draft is gone, so the same request again is refused.
   EXPECT_EQ(alice("POST", "/api/v1/messages", send).status, 404);
+}
+
+TEST_F(MailboxApi, ALargeBodyIsFetchedRawInPieces) {
+  std::string data((2 << 20) + 3, '\0');
+  for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>(i % 251);
+  const std::string big = deliver(alice_account_, alice_.address, "inbox", 1000, data);
+  const std::string small = alice_message();
+
+  Reply head = alice("GET", "/api/v1/messages/" + big);
+  ASSERT_EQ(head.status, 200) << head.raw;
+  EXPECT_FALSE(head.body.contains("data_packet"));  // not inline: too large
+  EXPECT_EQ(head.body["data_size"], data.size());
+  EXPECT_FALSE(head.body["key_packets"].get<std::string>().empty());
+  EXPECT_TRUE(alice("GET", "/api/v1/messages/" + small).body.contains("data_packet"));
+
+  std::string fetched;
+  for (int i = 0; i < 3; ++i) {
+    Reply piece =
+        alice("GET", "/api/v1/messages/" + big + "/data?offset=" + std::to_string(fetched.size()) +
+                         "&length=1048576");
+    ASSERT_EQ(piece.status, 200) << piece.raw;
+    http::Request fields;
+    fields.headers = piece.headers;
+    EXPECT_EQ(fields.header("X-Data-Size"), std::to_string(data.size()));
+    fetched += piece.raw;
+  }
+  EXPECT_TRUE(fetched == data);
+  Reply whole = alice("GET", "/api/v1/messages/" + big + "/data");
+  EXPECT_TRUE(whole.raw == data);
+  EXPECT_EQ(alice("GET", "/api/v1/messages/" + big + "/data?offset=" + std::to_string(data.size()))
+                .status,
+            416);
+  EXPECT_EQ(alice("GET", "/api/v1/messages/" + big + "/data?length=0").status, 400);
+  EXPECT_EQ(alice("GET", "/api/v1/messages/" + big + "/data?length=16777217").status, 400);
+  // Another account's message, or none: 404 either way.
+  EXPECT_EQ(bob("GET", "/api/v1/messages/" + big + "/data").status, 404);
+  EXPECT_EQ(bob("GET", "/api/v1/messages/" + big).status, 404);
+  EXPECT_EQ(alice("GET", "/api/v1/messages/0000000000000000/data").status, 404);
 }
 
 TEST_F(MailboxApi, AnotherAccountsIdsAreNotFoundAndNeverTouched) {

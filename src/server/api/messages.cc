@@ -173,15 +173,53 @@ http::Response summaries(ApiContext& ctx, const http::Request& request) {
   return http::Response::json(200, {{"messages", out}});
 }
 
-// GET /api/v1/messages/{id} — the metadata plus key packets and data packet.
+// A data packet this large or larger is not sent inline in base64 but fetched raw, in pieces
+// (GET /api/v1/messages/{id}/data).
+constexpr int64_t kInlineData = int64_t{1} << 20;
+
+// GET /api/v1/messages/{id} — the metadata plus key packets, the data packet's size and, when
+// it is under kInlineData, the data packet itself.
 http::Response get(ApiContext& ctx, const http::Request& request) {
   auto session = SEALMAIL_API_TRY(authenticate(ctx, request, {"full"}));
-  auto message =
-      SEALMAIL_API_TRY(lift(ctx.store.get_message(session.account, request.param("id")), request));
-  Json out = metadata(message);
-  out["key_packets"] = base64_encode(message.key_packets);
-  out["data_packet"] = base64_encode(message.data_packet);
+  const std::string id(request.param("id"));
+  if (!is_hex_id(id)) return not_found();
+  auto found = SEALMAIL_API_TRY(lift(ctx.store.get_summaries(session.account, {id}), request));
+  if (found.empty()) return not_found();
+  const store::MessageRecord& head = found.front();
+  const int64_t data_size = head.size - static_cast<int64_t>(head.key_packets.size()) -
+                            static_cast<int64_t>(head.summary.size());
+  Json out = metadata(head);
+  out["key_packets"] = base64_encode(head.key_packets);
+  out["data_size"] = data_size;
+  if (data_size < kInlineData) {
+    auto message = SEALMAIL_API_TRY(lift(ctx.store.get_message(session.account, id), request));
+    out["data_packet"] = base64_encode(message.data_packet);
+  }
   return http::Response::json(200, out);
+}
+
+// GET /api/v1/messages/{id}/data?offset=0&length=N — the raw data packet, or `length` bytes of
+// it from `offset` (at most 16 MiB a request), read from the store in place.
+http::Response get_data(ApiContext& ctx, const http::Request& request) {
+  auto session = SEALMAIL_API_TRY(authenticate(ctx, request, {"full"}));
+  const std::string id(request.param("id"));
+  if (!is_hex_id(id)) return not_found();
+  constexpr size_t kMaxRead = static_cast<size_t>(store::kMaxBodyRead);
+  auto offset = count_param(request, "offset", 0, size_t{1} << 40);
+  auto length = count_param(request, "length", kMaxRead, kMaxRead);
+  if (!offset || !length || *length == 0) {
+    return bad_request("offset is a byte offset and length 1 to 16 MiB");
+  }
+  auto range = ctx.store.read_body(session.account, id, static_cast<int64_t>(*offset),
+                                   static_cast<int64_t>(*length));
+  if (!range.ok() && range.error().code == Errc::kInvalidArgument) {
+    return http::Response::error(416, "range_not_satisfiable", "offset is past the end");
+  }
+  auto piece = SEALMAIL_API_TRY(lift(std::move(range), request));
+  http::Response response =
+      http::Response::text(200, std::move(piece.bytes), "application/octet-stream");
+  response.headers.emplace_back("X-Data-Size", std::to_string(piece.total));
+  return response;
 }
 
 int64_t storage_limit(const Config& config, std::string_view plan_name) {
@@ -422,6 +460,8 @@ void register_messages(http::Router& router, std::shared_ptr<ApiContext> ctx) {
              [ctx](const http::Request& r) { return summaries(*ctx, r); });
   router.add("GET", "/api/v1/messages/{id}",
              [ctx](const http::Request& r) { return get(*ctx, r); });
+  router.add("GET", "/api/v1/messages/{id}/data",
+             [ctx](const http::Request& r) { return get_data(*ctx, r); });
 }
 
 }  // namespace sealmail::server::api

@@ -540,6 +540,43 @@ Result<MessageRecord> SqliteStore::get_message(AccountId account, std::string_vi
   });
 }
 
+Result<BodyRange> SqliteStore::read_body(AccountId account, std::string_view id, int64_t offset,
+                                         int64_t length) {
+  if (offset < 0 || length <= 0 || length > kMaxBodyRead) {
+    return make_error(Errc::kInvalidArgument, "a body is read 1 byte to 16 MiB at a time");
+  }
+  if (!internal::is_hex_id(id)) return make_error(Errc::kNotFound, "no such message");
+  return with_reader([&](Connection& db) -> Result<BodyRange> {
+    Transaction txn = SEALMAIL_TRY(Transaction::begin(db, Transaction::Kind::kRead));
+    Statement select = SEALMAIL_TRY(
+        db.prepare("SELECT body_id FROM messages WHERE account_id = ?1 AND message_id = ?2"));
+    select.bind(1, account.value).bind_text(2, id);
+    if (!SEALMAIL_TRY(select.step())) return make_error(Errc::kNotFound, "no such message");
+    const int64_t body_id = select.column_int64(0);
+    sqlite3_blob* blob = nullptr;
+    if (sqlite3_blob_open(db.handle(), "main", "bodies", "data_packet", body_id, 0, &blob) !=
+        SQLITE_OK) {
+      sqlite3_blob_close(blob);
+      return make_error(Errc::kIo, std::string("read_body: ") + sqlite3_errmsg(db.handle()));
+    }
+    BodyRange range;
+    range.total = sqlite3_blob_bytes(blob);
+    Status read;
+    if (offset >= range.total) {
+      read = make_error(Errc::kInvalidArgument, "past the end of the body");
+    } else {
+      range.bytes.resize(static_cast<size_t>(std::min(length, range.total - offset)));
+      if (sqlite3_blob_read(blob, range.bytes.data(), static_cast<int>(range.bytes.size()),
+                            static_cast<int>(offset)) != SQLITE_OK) {
+        read = make_error(Errc::kIo, std::string("read_body: ") + sqlite3_errmsg(db.handle()));
+      }
+    }
+    sqlite3_blob_close(blob);
+    SEALMAIL_RETURN_IF_ERROR(read);
+    return range;
+  });
+}
+
 Result<int64_t> SqliteStore::storage_used(AccountId account) {
   return with_reader([&](Connection& db) -> Result<int64_t> {
     Statement select =

@@ -64,7 +64,8 @@ class SqliteStore final : public Store {
   Status set_disabled(AccountId account, bool disabled) override;
   Status set_plan(AccountId account, std::string_view plan) override;
   Status reset_account(AccountId account, const Credentials& credentials,
-                       const Credentials& recovery, std::string_view account_key, const AddressRecord& primary) override;
+                       const Credentials& recovery, std::string_view account_key,
+                       const AddressRecord& primary) override;
   Result<std::vector<AddressRecord>> list_addresses(AccountId account) override;
   Status add_address(const AddressRecord& address) override;
   Result<AddressRecord> find_address(std::string_view address) override;
@@ -76,6 +77,8 @@ class SqliteStore final : public Store {
   Result<std::vector<Alias>> list_aliases() override;
   Status set_catch_all(std::string_view domain, std::string_view address) override;
   Result<std::vector<Status>> deliver(const std::vector<Delivery>& deliveries) override;
+  Result<BodyRange> read_body(AccountId account, std::string_view id, int64_t offset,
+                              int64_t length) override;
   Status add_upload(AccountId account, std::string_view id, std::istream& data, int64_t size,
                     int64_t now_ms) override;
   Result<std::vector<MessageRecord>> list_messages(AccountId account, std::string_view folder,
