@@ -132,6 +132,20 @@ class TourTest(unittest.TestCase):
         self.assertIn("signed by alice@example.test (signature verified)", shown)
         self.sealmail("login", "alice@example.test", stdin="alice's long password\n")
 
+        # A draft, changed and then sent: it leaves Drafts, bob gets the last version.
+        saved = self.sealmail("draft", "--to", "bob@example.test", "--subject", "Plan",
+                              stdin="alice's long password\nDraft for later.\n").stdout
+        self.assertTrue(saved.startswith("saved draft "), saved)
+        edited = self.sealmail("draft", "--edit", saved.split()[2], "--subject", "Plan B",
+                               stdin="alice's long password\n").stdout
+        self.assertNotEqual(edited.split()[2], saved.split()[2])
+        self.sealmail("send", "--draft", edited.split()[2], stdin="alice's long password\n")
+        self.assertEqual(self.sealmail("list", "--folder", "drafts",
+                                       stdin="alice's long password\n").stdout.strip(),
+                         "No messages in drafts.")
+        self.assertIn("Plan B", self.sealmail("list", "--address", "bob@example.test",
+                                              stdin="bob's long password\n").stdout)
+
         # Outside: a pinned key gives PGP/MIME, held in the queue for delivery; carol's gpg reads it.
         gpg = Gpg(self)
         carol_key = gpg.generate("carol@outside.test")
