@@ -3,6 +3,7 @@ client, the recipient reads it with the signature verified, the sender keeps a S
 neither the subject, the body nor the attachment is readable anywhere on the server."""
 import base64
 import json
+import os
 import pathlib
 import subprocess
 import tempfile
@@ -280,6 +281,26 @@ class SendTest(unittest.TestCase):
         self.assertEqual((status, json.loads(body)["error"]["code"]), (404, "upload_not_found"))
         # Nothing is left in the spool.
         self.assertEqual(list((self.server.dir / "data" / "spool").iterdir()), [])
+
+    def test_a_large_upload_is_never_in_the_servers_memory_whole(self):
+        self.server.terminate()
+        self.server = SealmailServer(
+            self, config_overrides={("plans.default", "max_message"): '"64 MiB"'}).start()
+        self.mail = MailClient(self, self.server)
+        self.mail.create("alice@example.test")
+
+        def peak_rss():  # VmHWM: the most the server's resident memory has ever been
+            status = pathlib.Path(f"/proc/{self.server.process.pid}/status").read_text()
+            return int(next(line.split()[1] for line in status.splitlines()
+                            if line.startswith("VmHWM:"))) * 1024
+
+        before = peak_rss()
+        packet = b"\xd2" + os.urandom(48 << 20)  # 48 MiB
+        status, reply = self.upload("alice@example.test", packet)
+        self.assertEqual((status, reply["size"]), (201, len(packet)))
+        grown = peak_rss() - before
+        # In one piece it would take 48 MiB at least (in base64 JSON, three times that).
+        self.assertLess(grown, 16 << 20, f"the server's peak grew by {grown >> 20} MiB")
 
     def test_refusals(self):
         unknown = self.send("--to", "nobody@example.test", body="x\n", check=False)
