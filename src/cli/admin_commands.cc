@@ -1,6 +1,6 @@
-// `sealmail domain …`, `sealmail alias …` and `sealmail user …`: administration on the server machine, straight
-// on the store named by the server's config (no API, no login: whoever can read the config and
-// the data folder administers the server).
+// `sealmail domain …`, `sealmail alias …` and `sealmail user …`: administration on the server
+// machine, straight on the store named by the server's config (no API, no login: whoever can read
+// the config and the data folder administers the server).
 #include <iostream>
 #include <memory>
 #include <string>
@@ -8,9 +8,9 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "base/clock.h"
 #include "auth/token.h"
 #include "base/ascii.h"
+#include "base/clock.h"
 #include "base/config.h"
 #include "base/dns_name.h"
 #include "base/duration.h"
@@ -61,10 +61,10 @@ Status issue_code(Admin& admin, const std::string& prefix, const std::string& ad
                   const std::string& expires, std::string_view what) {
   auto lifetime = SEALMAIL_TRY(parse_duration(expires));
   std::string code = auth::new_token();
-  SEALMAIL_RETURN_IF_ERROR(admin.store->create_invite(store::Invite{
-      .code_hash = auth::token_hash(prefix + code),
-      .address = address,
-      .expires_at_ms = unix_time_ms() + lifetime.count()}));
+  SEALMAIL_RETURN_IF_ERROR(admin.store->create_invite(
+      store::Invite{.code_hash = auth::token_hash(prefix + code),
+                    .address = address,
+                    .expires_at_ms = unix_time_ms() + lifetime.count()}));
   std::cout << code << "\n";
   std::cerr << what << (address.empty() ? "" : " for " + address) << ", valid for " << expires
             << "\n";
@@ -84,7 +84,8 @@ void add_domain_commands(CLI::App& app, int& exit_code,
   add->callback([=, &exit_code] {
     with_admin(config_path, exit_code, [&](Admin& admin) -> Status {
       std::string lower = ascii_lowercase(*name);
-      if (!is_dns_name(lower)) return make_error(Errc::kInvalidArgument, "not a DNS name: " + *name);
+      if (!is_dns_name(lower))
+        return make_error(Errc::kInvalidArgument, "not a DNS name: " + *name);
       Status added = admin.store->add_domain(lower);
       if (!added.ok() && added.error().code == Errc::kAlreadyExists) {
         return make_error(Errc::kAlreadyExists, lower + " is hosted already");
@@ -133,8 +134,8 @@ void add_catch_all_command(CLI::App* domain, int& exit_code,
       }
       Status set = admin.store->set_catch_all(*name, *address);
       if (!set.ok() && set.error().code == Errc::kNotFound) {
-        return make_error(Errc::kNotFound, "no hosted domain " + *name + " or no address " +
-                                               *address);
+        return make_error(Errc::kNotFound,
+                          "no hosted domain " + *name + " or no address " + *address);
       }
       SEALMAIL_RETURN_IF_ERROR(set);
       std::cout << (*off ? "no catch-all for " + ascii_lowercase(*name)
@@ -243,10 +244,10 @@ void add_user_commands(CLI::App& app, int& exit_code,
 
   for (bool disable : {true, false}) {
     auto address = std::make_shared<std::string>();
-    CLI::App* cmd = user->add_subcommand(
-        disable ? "disable" : "enable",
-        disable ? "Stop an account from logging in and end its sessions"
-                : "Let a disabled account log in again");
+    CLI::App* cmd =
+        user->add_subcommand(disable ? "disable" : "enable",
+                             disable ? "Stop an account from logging in and end its sessions"
+                                     : "Let a disabled account log in again");
     cmd->add_option("ADDRESS", *address, "The account's address")->required();
     cmd->callback([=, &exit_code] {
       with_admin(config_path, exit_code, [&](Admin& admin) -> Status {
@@ -261,7 +262,8 @@ void add_user_commands(CLI::App& app, int& exit_code,
   auto quota_address = std::make_shared<std::string>();
   auto plan = std::make_shared<std::string>();
   auto quota_json = std::make_shared<bool>(false);
-  CLI::App* quota = user->add_subcommand("quota", "Show an account's plan and usage, or change its plan");
+  CLI::App* quota =
+      user->add_subcommand("quota", "Show an account's plan and usage, or change its plan");
   quota->add_option("ADDRESS", *quota_address, "The account's address")->required();
   quota->add_option("--plan", *plan, "Move the account to this plan ([plans.NAME] in the config)");
   quota->add_flag("--json", *quota_json, "JSON output");
@@ -270,8 +272,8 @@ void add_user_commands(CLI::App& app, int& exit_code,
       auto account = SEALMAIL_TRY(account_of(admin, *quota_address));
       if (!plan->empty()) {
         if (find_plan(admin.config, *plan) == nullptr) {
-          return make_error(Errc::kNotFound, "no plan \"" + *plan + "\" in " +
-                                                 admin.config.source.string());
+          return make_error(Errc::kNotFound,
+                            "no plan \"" + *plan + "\" in " + admin.config.source.string());
         }
         SEALMAIL_RETURN_IF_ERROR(admin.store->set_plan(account.id, *plan));
         account.plan = *plan;
@@ -293,7 +295,8 @@ void add_user_commands(CLI::App& app, int& exit_code,
             "{}: plan {}\n  addresses          {} of {}\n  storage            {} of {} MiB\n"
             "  messages per hour  {}\n  messages per day   {}\n",
             account.address, account.plan, addresses.size(), limits->addresses,
-            (used + (1 << 20) - 1) >> 20, limits->storage_bytes >> 20, limits->messages_per_hour, limits->messages_per_day);
+            (used + (1 << 20) - 1) >> 20, limits->storage_bytes >> 20, limits->messages_per_hour,
+            limits->messages_per_day);
       }
       return ok_status();
     });
@@ -304,7 +307,8 @@ void add_user_commands(CLI::App& app, int& exit_code,
   CLI::App* invite = user->add_subcommand(
       "invite", "Print a one-time signup code (needed when [accounts] signup is not \"open\")");
   invite->add_option("--address", *invite_address, "Only for this address");
-  invite->add_option("--expires", *invite_expires, "Lifetime, e.g. 7d or 12h")->capture_default_str();
+  invite->add_option("--expires", *invite_expires, "Lifetime, e.g. 7d or 12h")
+      ->capture_default_str();
   invite->callback([=, &exit_code] {
     with_admin(config_path, exit_code, [&](Admin& admin) -> Status {
       if (admin.config.accounts.signup == "admin-only" && invite_address->empty()) {
@@ -331,7 +335,7 @@ void add_user_commands(CLI::App& app, int& exit_code,
   });
 }
 
-// `sealmail queue list|show`: the outbound queue, as postqueue -p and postcat -q show
+// `sealmail queue list|show|retry|delete`: the outbound queue, as postqueue -p and postcat -q show
 // Postfix's. `show` prints a message as it will be sent (opened with the queue key): a
 // PGP/MIME message stays ciphertext, a cleartext one is what the server sends anyway.
 void add_queue_commands(CLI::App& app, int& exit_code,
@@ -393,6 +397,34 @@ void add_queue_commands(CLI::App& app, int& exit_code,
       return ok_status();
     });
   });
+
+  // retry and delete, as postqueue -i and postsuper -d: on each id given.
+  auto ids = std::make_shared<std::vector<std::string>>();
+  auto each = [=, &exit_code](const char* done, auto action) {
+    return [=, &exit_code] {
+      with_admin(config_path, exit_code, [&](Admin& admin) -> Status {
+        for (const std::string& job : *ids) {
+          Status status = action(admin, job);
+          if (!status.ok() && status.error().code == Errc::kNotFound) {
+            return make_error(Errc::kNotFound, "no queued message " + job);
+          }
+          SEALMAIL_RETURN_IF_ERROR(status);
+          std::cout << job << ": " << done << "\n";
+        }
+        return ok_status();
+      });
+    };
+  };
+  CLI::App* retry = queue->add_subcommand("retry", "Try these messages again now");
+  retry->add_option("ID", *ids, "Queue ids (from `sealmail queue list`)")->required();
+  retry->callback(each("due now", [](Admin& admin, const std::string& job) {
+    return admin.store->retry_outbound(job, unix_time_ms());
+  }));
+  CLI::App* remove = queue->add_subcommand("delete", "Remove these messages, unsent");
+  remove->add_option("ID", *ids, "Queue ids (from `sealmail queue list`)")->required();
+  remove->callback(each("deleted", [](Admin& admin, const std::string& job) {
+    return admin.store->delete_outbound(job);
+  }));
 }
 
 }  // namespace

@@ -199,7 +199,9 @@ struct OutboundRecord {
   int64_t created_at_ms = 0;
   int64_t next_attempt_ms = 0;  // not tried before
   int64_t attempts = 0;
-  std::string last_error;  // the last attempt's outcome, "" before the first
+  std::string last_error;      // the last attempt's outcome, "" before the first
+  std::string lease_owner;     // the worker holding it (claim_outbound), "" when none
+  int64_t lease_until_ms = 0;  // its lease ends then
 };
 
 struct Delivery {

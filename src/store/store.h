@@ -232,6 +232,26 @@ class Store {
   // (kNotFound). Claiming, retrying and removing jobs belong to the delivery workers.
   virtual Result<std::vector<OutboundRecord>> list_outbound(size_t limit, size_t offset) = 0;
   virtual Result<OutboundRecord> get_outbound(std::string_view id) = 0;
+  // Delivery workers. claim_outbound takes up to `limit` jobs that are due (next_attempt_ms <=
+  // now) and not leased (or whose lease ran out), oldest due first, and leases them to `worker`
+  // until now + lease_ms: no other worker gets them meanwhile, however many share the store.
+  // A worker that dies lets its leases run out; the jobs are claimed again then.
+  virtual Result<std::vector<OutboundRecord>> claim_outbound(std::string_view worker,
+                                                             int64_t now_ms, int64_t lease_ms,
+                                                             size_t limit) = 0;
+  // The end of an attempt by the lease holder. finish_outbound removes the job (every
+  // recipient delivered or bounced); defer_outbound keeps it for `remaining` recipients (a
+  // non-empty subset of its own) until next_attempt_ms, counts the attempt and records
+  // `error`, releasing the lease. kNotFound when the job is gone or `worker` no longer holds
+  // its lease (it ran out and another worker took it): that worker's outcome wins.
+  virtual Status finish_outbound(std::string_view id, std::string_view worker) = 0;
+  virtual Status defer_outbound(std::string_view id, std::string_view worker,
+                                const std::vector<std::string>& remaining, int64_t next_attempt_ms,
+                                std::string_view error) = 0;
+  // The administrator (`sealmail queue retry|delete`): a job due now, or gone. retry keeps a
+  // lease that is held (that attempt is under way); kNotFound for no such job.
+  virtual Status retry_outbound(std::string_view id, int64_t now_ms) = 0;
+  virtual Status delete_outbound(std::string_view id) = 0;
   // The messages of `folder` (a system or user folder id, or kAllMail), newest first (ties by
   // id, descending), `limit` at most, skipping `offset`; data_packet left empty, labels
   // filled. kNotFound (no such account or user folder), kInvalidArgument (not a folder id).

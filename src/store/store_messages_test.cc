@@ -7,6 +7,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -201,7 +202,9 @@ TEST_P(StoreMessagesTest, OutboundMessagesAreQueuedWithTheSentCopyOrNotAtAll) {
                                          .created_at_ms = 5,
                                          .next_attempt_ms = 5,
                                          .attempts = 0,
-                                         .last_error = {}});
+                                         .last_error = {},
+                                         .lease_owner = {},
+                                         .lease_until_ms = 0});
   // A job without recipients spoils its whole delivery: no Sent copy, no job.
   Delivery bad = delivery_of({copy_for(alice, "alice@example.org", "00000000000000b2")});
   OutboundRecord no_recipients = sent.outbound.front();
@@ -363,6 +366,110 @@ TEST_P(StoreMessagesTest, AnUploadedBodyIsSharedByTheDeliveryThatNamesIt) {
   EXPECT_EQ(pruned->uploads, static_cast<int64_t>(kMaxPendingUploads) - 1);
   std::istringstream fits("x");
   EXPECT_TRUE(store_->add_upload(alice, "00000000000000a3", fits, 1, 4000).ok());
+}
+
+// Queues one outbound job `id` for `account`, due at `due_ms`.
+void queue_job(Store& store, AccountId account, std::string_view id, int64_t due_ms,
+               std::vector<std::string> recipients = {"carol@outside.test"}) {
+  Delivery d = delivery_of({copy_for(account, "alice@example.org", id)});
+  d.outbound.push_back(OutboundRecord{.id = std::string(id),
+                                      .account = account,
+                                      .sender = "alice@example.org",
+                                      .recipients = std::move(recipients),
+                                      .message = "sealed",
+                                      .created_at_ms = due_ms,
+                                      .next_attempt_ms = due_ms,
+                                      .attempts = 0,
+                                      .last_error = {},
+                                      .lease_owner = {},
+                                      .lease_until_ms = 0});
+  auto statuses = store.deliver({d});
+  ASSERT_TRUE(statuses.ok() && (*statuses)[0].ok());
+}
+
+std::vector<std::string> ids_of(const std::vector<OutboundRecord>& jobs) {
+  std::vector<std::string> ids;
+  for (const OutboundRecord& job : jobs) ids.push_back(job.id);
+  return ids;
+}
+
+TEST_P(StoreMessagesTest, WorkersLeaseOutboundJobsAndNeverShareOne) {
+  AccountId alice = user("alice@example.org");
+  queue_job(*store_, alice, "00000000000000a1", 100, {"carol@outside.test", "dan@other.test"});
+  queue_job(*store_, alice, "00000000000000a2", 200);
+  queue_job(*store_, alice, "00000000000000a3", 5000);  // not due yet
+
+  auto first = store_->claim_outbound("w1", 1000, 60'000, 10);
+  ASSERT_TRUE(first.ok()) << first.error().describe();
+  EXPECT_EQ(ids_of(*first), (std::vector<std::string>{"00000000000000a1", "00000000000000a2"}));
+  EXPECT_EQ((*first)[0].lease_owner, "w1");
+  EXPECT_EQ((*first)[0].lease_until_ms, 61'000);
+  EXPECT_TRUE(store_->claim_outbound("w2", 2000, 60'000, 10)->empty());  // all leased
+
+  // Deferred by its holder for one recipient: due later, attempt counted, lease released.
+  EXPECT_EQ(code_of(store_->defer_outbound("00000000000000a1", "w2", {"dan@other.test"}, 9000,
+                                           "451 try later")),
+            Errc::kNotFound);  // not w2's
+  EXPECT_EQ(code_of(store_->defer_outbound("00000000000000a1", "w1", {"eve@x.test"}, 9000, "x")),
+            Errc::kInvalidArgument);  // not its recipient
+  ASSERT_TRUE(
+      store_->defer_outbound("00000000000000a1", "w1", {"dan@other.test"}, 9000, "451 later").ok());
+  auto deferred = store_->get_outbound("00000000000000a1");
+  EXPECT_EQ(deferred->recipients, std::vector<std::string>{"dan@other.test"});
+  EXPECT_EQ(deferred->attempts, 1);
+  EXPECT_EQ(deferred->last_error, "451 later");
+  EXPECT_EQ(deferred->lease_owner, "");
+  EXPECT_EQ(deferred->next_attempt_ms, 9000);
+
+  // w1 dies holding a2: once its lease runs out, w2 gets the job, and w1's late word is lost.
+  auto again = store_->claim_outbound("w2", 61'000, 60'000, 10);
+  EXPECT_EQ(ids_of(*again),
+            (std::vector<std::string>{"00000000000000a2", "00000000000000a3", "00000000000000a1"}));
+  EXPECT_EQ(code_of(store_->finish_outbound("00000000000000a2", "w1")), Errc::kNotFound);
+  ASSERT_TRUE(store_->finish_outbound("00000000000000a2", "w2").ok());
+  EXPECT_EQ(code_of(store_->get_outbound("00000000000000a2")), Errc::kNotFound);
+
+  // The administrator: retry makes a job due now, delete removes it.
+  ASSERT_TRUE(
+      store_->defer_outbound("00000000000000a3", "w2", {"carol@outside.test"}, 1'000'000, "timeout")
+          .ok());
+  ASSERT_TRUE(store_->retry_outbound("00000000000000a3", 70'000).ok());
+  EXPECT_EQ(store_->get_outbound("00000000000000a3")->next_attempt_ms, 70'000);
+  ASSERT_TRUE(store_->delete_outbound("00000000000000a3").ok());
+  EXPECT_EQ(code_of(store_->delete_outbound("00000000000000a3")), Errc::kNotFound);
+  EXPECT_EQ(code_of(store_->retry_outbound("../x", 1)), Errc::kNotFound);
+  EXPECT_EQ(code_of(store_->claim_outbound("", 1, 1, 1)), Errc::kInvalidArgument);
+}
+
+TEST_P(StoreMessagesTest, ConcurrentWorkersClaimEachJobOnce) {
+  AccountId alice = user("alice@example.org");
+  constexpr int kJobs = 60;
+  for (int i = 0; i < kJobs; ++i) {
+    char id[17];
+    std::snprintf(id, sizeof id, "%016x", 0x100 + i);
+    queue_job(*store_, alice, id, 10 + i);
+  }
+  std::vector<std::vector<std::string>> claimed(4);
+  std::vector<std::thread> workers;
+  for (size_t w = 0; w < claimed.size(); ++w) {
+    workers.emplace_back([&, w] {
+      const std::string name = "worker-" + std::to_string(w);
+      for (int round = 0; round < 50; ++round) {
+        auto jobs = store_->claim_outbound(name, 1000, 60'000, 3);
+        if (!jobs.ok() || jobs->empty()) break;
+        for (const OutboundRecord& job : *jobs) claimed[w].push_back(job.id);
+      }
+    });
+  }
+  for (std::thread& t : workers) t.join();
+  std::set<std::string> all;
+  size_t total = 0;
+  for (const auto& ids : claimed) {
+    total += ids.size();
+    all.insert(ids.begin(), ids.end());
+  }
+  EXPECT_EQ(total, static_cast<size_t>(kJobs));  // each once, none twice
+  EXPECT_EQ(all.size(), static_cast<size_t>(kJobs));
 }
 
 TEST_P(StoreMessagesTest, ListingIsNewestFirstAndPaged) {

@@ -123,6 +123,17 @@ class SendTest(unittest.TestCase):
                          [sent["sent_id"]])
         self.assertEqual(len(self.mail.list("bob@example.test")), 1)
 
+        # The administrator: retry makes a job due now, delete removes it unsent.
+        dave_job = queued[("dave@outside.test",)]["id"]
+        self.assertIn(f"{dave_job}: due now", self.mail.run("queue", "retry", dave_job).stdout)
+        self.assertIn(f"{dave_job}: deleted", self.mail.run("queue", "delete", dave_job).stdout)
+        self.assertEqual([j["id"] for j in json.loads(self.mail.run("queue", "list",
+                                                                    "--json").stdout)],
+                         [queued[("carol@outside.test",)]["id"]])
+        gone = self.mail.run("queue", "delete", dave_job, check=False)
+        self.assertNotEqual(gone.returncode, 0)
+        self.assertIn(f"no queued message {dave_job}", gone.stderr)
+
         # Queued mail is sealed: nothing readable on the server's disk.
         self.server.terminate()
         self.assert_no_canary_on_the_server()

@@ -91,6 +91,14 @@ class SqliteStore final : public Store {
   Result<MessageCounts> count_messages(AccountId account, std::string_view folder) override;
   Result<std::vector<OutboundRecord>> list_outbound(size_t limit, size_t offset) override;
   Result<OutboundRecord> get_outbound(std::string_view id) override;
+  Result<std::vector<OutboundRecord>> claim_outbound(std::string_view worker, int64_t now_ms,
+                                                     int64_t lease_ms, size_t limit) override;
+  Status finish_outbound(std::string_view id, std::string_view worker) override;
+  Status defer_outbound(std::string_view id, std::string_view worker,
+                        const std::vector<std::string>& remaining, int64_t next_attempt_ms,
+                        std::string_view error) override;
+  Status retry_outbound(std::string_view id, int64_t now_ms) override;
+  Status delete_outbound(std::string_view id) override;
   Result<std::vector<MessageRecord>> get_summaries(AccountId account,
                                                    const std::vector<std::string>& ids) override;
 
